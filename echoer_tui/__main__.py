@@ -1,0 +1,3 @@
+from echoer_tui.cli import main
+
+raise SystemExit(main())

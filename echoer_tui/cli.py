@@ -1,0 +1,123 @@
+"""The `echoer` command: argv in, one of the workbench, shell, server, demo or tools out.
+
+Imports of the heavy parts (Textual, prompt_toolkit, the engine) happen inside the
+subcommand that needs them, so `echoer --version` and `echoer check` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from echoer_tui import __version__
+from echoer_tui.errors import EchoerError
+
+
+def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="where the store lives (env ECHOER_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="where the HTTP API listens (env ECHOER_LISTEN, default 127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--token", metavar="TOKEN", help="bearer token the API requires (env ECHOER_TOKEN)"
+    )
+    parser.add_argument(
+        "--server", metavar="URL", help="use a running `echoer serve` instead of an embedded engine"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="echoer",
+        description="A workbench for business flows written in FSL.",
+    )
+    parser.add_argument("--version", action="version", version=f"echoer {__version__}")
+    _add_runtime_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("tui", help="the full-screen workbench (the default)")
+    for name in ("tui",):
+        _add_runtime_options(sub.choices[name])
+
+    repl = sub.add_parser("repl", help="the classic > shell")
+    _add_runtime_options(repl)
+
+    serve = sub.add_parser("serve", help="the engine and its HTTP API alone")
+    _add_runtime_options(serve)
+
+    demo = sub.add_parser("demo", help="everything, on a bundled example with demo action services")
+    _add_runtime_options(demo)
+    demo.add_argument("--repl", action="store_true", help="use the > shell instead of the workbench")
+    demo.add_argument(
+        "--headless", action="store_true", help="run to the end and print the history"
+    )
+    demo.add_argument("--delay", type=float, default=1.0, help="seconds a demo action takes")
+    demo.add_argument("--fail-rate", type=float, default=0.0, help="share of acks that FAIL")
+    demo.add_argument(
+        "--script", default="", help="scripted outcomes, e.g. 'A=FAIL,FAIL,SUCCESS;D=REJECT'"
+    )
+    demo.add_argument(
+        "--manual-approval", action="store_true", help="approval waits for a human ack"
+    )
+
+    actions = sub.add_parser("demo-actions", help="the demo action services on their own")
+    actions.add_argument("--listen", default="127.0.0.1:18080", metavar="HOST:PORT")
+    actions.add_argument("--engine", default="http://localhost:8080", metavar="URL")
+    actions.add_argument("--delay", type=float, default=1.0)
+    actions.add_argument("--fail-rate", type=float, default=0.0)
+    actions.add_argument("--script", default="")
+
+    check = sub.add_parser("check", help="validate FSL files offline")
+    check.add_argument("files", nargs="+", metavar="FILE")
+
+    fmt = sub.add_parser("fmt", help="rewrite FSL files in the canonical layout")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    command = args.command or "tui"
+    if command == "check":
+        from echoer_tui.fsl.tools import check_files
+
+        return check_files(args.files)
+    if command == "fmt":
+        from echoer_tui.fsl.tools import format_files
+
+        return format_files(args.files, check_only=args.check)
+    if command == "serve":
+        from echoer_tui.runtime import serve
+
+        return serve(args)
+    if command == "repl":
+        from echoer_tui.repl.shell import run_shell
+
+        return run_shell(args)
+    if command == "demo":
+        from echoer_tui.demo.main import run_demo
+
+        return run_demo(args)
+    if command == "demo-actions":
+        from echoer_tui.demo.main import run_demo_actions
+
+        return run_demo_actions(args)
+    from echoer_tui.app import run_workbench
+
+    return run_workbench(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except EchoerError as error:
+        print(f"echoer: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

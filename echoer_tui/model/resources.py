@@ -1,0 +1,241 @@
+"""The resources echoer stores and serves, in the original echoer JSON shape.
+
+Every resource is `{"metadata": {...}, "spec": {...}}`. Keys are the original's;
+keys we add are additive (the original's clients ignore them). No I/O here.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Kind = Literal["action", "flow", "flowrun", "step", "event"]
+KINDS: tuple[Kind, ...] = ("action", "flow", "flowrun", "step", "event")
+
+SERVE_TYPES = {"http": 0, "grpc": 1, "https": 2}
+PARAM_TYPES = {"str": 0, "int": 1}
+PARAM_TYPE_NAMES = {0: "str", 1: "int"}
+
+# Run states besides "a step name while that step runs".
+READY = "ready"
+SUSPEND = "suspend"
+STOPPED = "stopped"
+DONE = "done"
+FINISHED_STATES = frozenset({STOPPED, DONE})
+
+# Step attempt outcomes the engine itself produces.
+TIMEOUT = "TIMEOUT"
+
+DEFAULT_RETRIES = 3
+
+
+def new_uuid() -> str:
+    return uuidlib.uuid4().hex
+
+
+@dataclass(slots=True)
+class Metadata:
+    """name, kind, uuid (set once), version (grows on every write), labels."""
+
+    name: str
+    kind: str
+    uuid: str = ""
+    version: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
+    created_time: float = 0.0
+    updated_time: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "uuid": self.uuid,
+            "version": self.version,
+            "labels": dict(self.labels),
+            "created_time": self.created_time,
+            "updated_time": self.updated_time,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Metadata:
+        return cls(
+            name=str(data["name"]),
+            kind=str(data["kind"]),
+            uuid=str(data.get("uuid", "")),
+            version=int(data.get("version", 0)),
+            labels=dict(data.get("labels") or {}),
+            created_time=float(data.get("created_time", 0.0)),
+            updated_time=float(data.get("updated_time", 0.0)),
+        )
+
+
+@dataclass(slots=True)
+class ActionSpec:
+    system: str = "compass"
+    serve_type: int = 0
+    endpoints: list[str] = field(default_factory=list)
+    ca_pem: str = ""
+    params: dict[str, int] = field(default_factory=dict)
+    return_states: list[str] = field(default_factory=list)
+    reference_count: int = 0
+    retry: int = DEFAULT_RETRIES
+    timeout: int = 0
+    """Seconds a dispatched step may wait for its ack; 0 waits for ever (the original)."""
+
+
+@dataclass(slots=True)
+class FlowStep:
+    """One step of a flow template (the original kept action_name and returns only)."""
+
+    name: str
+    type: str
+    action_name: str
+    returns: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "action_name": self.action_name,
+            "returns": dict(self.returns),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FlowStep:
+        return cls(
+            name=str(data.get("name", "")),
+            type=str(data.get("type", "step")),
+            action_name=str(data["action_name"]),
+            returns=dict(data.get("returns") or {}),
+        )
+
+
+@dataclass(slots=True)
+class FlowSpec:
+    steps: list[FlowStep] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ActionRun:
+    action_name: str
+    action_params: dict[str, Any] = field(default_factory=dict)
+    return_state_map: dict[str, str] = field(default_factory=dict)
+    done: bool = False
+
+
+@dataclass(slots=True)
+class StepSpec:
+    """A step of a flow run (in `flowrun.spec.steps`) or one attempt of it (kind `step`)."""
+
+    flow_id: str
+    flow_run_uuid: str
+    action_run: ActionRun
+    type: str = "step"
+    response: dict[str, Any] = field(default_factory=lambda: {"state": ""})
+    data: str = ""
+    retry_count: int = 0
+    global_variables: dict[str, Any] = field(default_factory=dict)
+    # Additive: one attempt's life.
+    step_name: str = ""
+    attempt: int = 0
+    dispatched_time: float = 0.0
+    acked_time: float = 0.0
+    finished_time: float = 0.0
+    last_err: str = ""
+
+
+@dataclass(slots=True)
+class FlowRunSpec:
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    """The run's step definitions, each a `step` resource dict (metadata + spec)."""
+    history_states: list[str] = field(default_factory=list)
+    last_state: str = ""
+    current_state: str = READY
+    last_event: str = ""
+    last_err: str = ""
+    global_variable: dict[str, Any] = field(default_factory=dict)
+    # Additive.
+    flow_name: str = ""
+    """The flow this run was instantiated from, if any."""
+    current_attempt: str = ""
+    """uuid of the attempt the run waits on, "" when none."""
+    attempts: int = 0
+    """How many step attempts this run has made; attempt resources are `<run>.<step>.<n>`."""
+
+
+@dataclass(slots=True)
+class EventSpec:
+    """What happened, when, to which resource."""
+
+    resource_kind: str
+    resource_name: str
+    message: str
+    event_type: str = "info"
+    time: float = 0.0
+    step_name: str = ""
+    attempt_uuid: str = ""
+    state: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+SPEC_TYPES: dict[str, type] = {
+    "action": ActionSpec,
+    "flow": FlowSpec,
+    "flowrun": FlowRunSpec,
+    "step": StepSpec,
+    "event": EventSpec,
+}
+
+
+def _spec_to_dict(spec: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in spec.__slots__:
+        value = getattr(spec, name)
+        if isinstance(value, FlowStep):
+            value = value.to_dict()
+        elif isinstance(value, ActionRun):
+            value = {
+                "action_name": value.action_name,
+                "action_params": dict(value.action_params),
+                "return_state_map": dict(value.return_state_map),
+                "done": value.done,
+            }
+        elif isinstance(value, list):
+            value = [v.to_dict() if isinstance(v, FlowStep) else v for v in value]
+        out[name] = value
+    return out
+
+
+@dataclass(slots=True)
+class Resource:
+    """A stored resource: metadata plus the spec of its kind."""
+
+    metadata: Metadata
+    spec: Any
+
+    kinds: ClassVar[tuple[Kind, ...]] = KINDS
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def kind(self) -> str:
+        return self.metadata.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metadata": self.metadata.to_dict(), "spec": _spec_to_dict(self.spec)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Resource:
+        metadata = Metadata.from_dict(data["metadata"])
+        raw = dict(data.get("spec") or {})
+        spec_type = SPEC_TYPES[metadata.kind]
+        known = set(spec_type.__slots__)
+        fields = {k: v for k, v in raw.items() if k in known}
+        if spec_type is FlowSpec:
+            fields["steps"] = [FlowStep.from_dict(s) for s in fields.get("steps", [])]
+        if spec_type is StepSpec and isinstance(fields.get("action_run"), dict):
+            fields["action_run"] = ActionRun(**fields["action_run"])
+        return cls(metadata, spec_type(**fields))
