@@ -1,0 +1,120 @@
+"""The service facade: what the shell, the workbench screens and the API may ask for.
+
+Screens and the shell never open the store or call an action themselves; they hold
+a `Workbench` — `LocalWorkbench` (embedded engine + store, `service/local.py`) or
+`RemoteWorkbench` (a running `echoer serve` over HTTP, `service/remote.py`) — and
+everything they show comes from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from echoer_tui.fsl.ast import Diagnostic
+from echoer_tui.storage.repository import Change
+
+ReplyStatus = Literal["ok", "result", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What one shell statement answered: `OK`, `R| <result>` or `E| <error>`."""
+
+    status: ReplyStatus
+    text: str = ""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """For FSL errors: where in the submitted text (the editor underlines them)."""
+    data: Any = None
+    """The structured result behind `text` (a resource dict, a list of rows …)."""
+
+    def render(self) -> str:
+        """The reply as the original shell printed it (without colour)."""
+        if self.status == "ok":
+            return "OK" if not self.text else f"OK {self.text}"
+        prefix = "R| " if self.status == "result" else "E| "
+        return prefix + self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """Diagnostics for a document checked against the store (nothing is written)."""
+
+    diagnostics: tuple[Diagnostic, ...] = ()
+    statements: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class RunArgs:
+    """`run flow NAME as RUN with (k=v, …)`: the args, each applied to every step declaring it."""
+
+    values: Mapping[str, str | int] = field(default_factory=dict)
+
+
+class Workbench(Protocol):
+    """The operations every front end uses. All raise `EchoerError` subclasses on refusal."""
+
+    async def start(self) -> None:
+        """Open the store, start the engine (and recover its runs)."""
+
+    async def close(self) -> None:
+        """Stop the engine and close the store; in-flight runs resume at the next start."""
+
+    # The shell language (one statement: a command or FSL, without the trailing `/`).
+    async def execute(self, statement: str) -> Reply:
+        """Run one statement and answer as the original shell did; never raises."""
+
+    async def validate(self, text: str) -> Validation:
+        """Parse and translate `text` against the store without writing anything."""
+
+    async def apply_fsl(self, text: str) -> list[Reply]:
+        """Create every statement of an FSL document, in order, one reply per statement."""
+
+    # Resources.
+    async def get(self, kind: str, name: str) -> dict[str, Any]:
+        """One resource in the original JSON shape (NotFoundError if absent)."""
+
+    async def list(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
+        """Resources of a kind, by name."""
+
+    async def count(self, kind: str) -> int:
+        """How many resources of a kind exist."""
+
+    async def delete(self, kind: str, name: str) -> None:
+        """Delete one resource (refused while others use it)."""
+
+    def known_names(self, kind: str) -> Sequence[str]:
+        """Names of a kind as last seen (cheap, for completion; may lag a moment)."""
+
+    # Runs.
+    async def run_flow(self, flow: str, run: str, args: RunArgs) -> dict[str, Any]:
+        """Instantiate a flow as a new flow run (type-checked) and start it."""
+
+    async def pause(self, run: str) -> dict[str, Any]: ...
+
+    async def resume(self, run: str) -> dict[str, Any]: ...
+
+    async def stop(self, run: str) -> dict[str, Any]: ...
+
+    async def rerun(self, run: str, step: str) -> dict[str, Any]: ...
+
+    async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
+        """Answer the step a run waits on by hand, as an action service would."""
+
+    async def attempts(self, run: str) -> list[dict[str, Any]]:
+        """Every step attempt of a run (kind `step`), oldest first."""
+
+    async def events(self, run: str | None = None) -> list[dict[str, Any]]:
+        """Events, oldest first, optionally of one run."""
+
+    def watch(self, kinds: Sequence[str] | None = None, since: int = 0) -> AsyncIterator[Change]:
+        """Committed changes, live."""
+
+    @property
+    def api_url(self) -> str:
+        """Where the HTTP API answers (action services ack to `<api_url>/step`)."""
