@@ -1,0 +1,1 @@
+"""Benchmarks: each module measures a target next to a baseline taken in the same run."""
