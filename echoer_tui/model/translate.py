@@ -1,0 +1,564 @@
+"""FSL statements become resources here, with every check the original made and a few more.
+
+Translation is a pure function of the syntax tree and a `Catalog` — a snapshot of
+what the store already holds — so the shell, the editor (validate as you type) and
+the API all get the same answers, and nothing is written until every check passed.
+
+Each problem is an `ast.Diagnostic` that names the statement, the step and the
+thing, and carries the span the editor underlines. Where the original had words of
+its own (`not without getting action (ci) definition`) they follow in parentheses,
+so people who knew the Go shell recognise them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from echoer_tui.errors import TranslationError
+from echoer_tui.fsl.ast import (
+    DONE,
+    ActionDecl,
+    Diagnostic,
+    FlowDecl,
+    FlowRunDecl,
+    Span,
+    Statement,
+    StepDecl,
+)
+from echoer_tui.model.resources import (
+    DEFAULT_RETRIES,
+    PARAM_TYPE_NAMES,
+    PARAM_TYPES,
+    READY,
+    SERVE_TYPES,
+    ActionRun,
+    ActionSpec,
+    FlowRunSpec,
+    FlowSpec,
+    FlowStep,
+    Metadata,
+    Resource,
+    StepSpec,
+    new_uuid,
+)
+
+GRPC_REFUSED = (
+    "only http and https actions can be dispatched; "
+    "the original declared grpc and never implemented it"
+)
+
+RESOURCE_KIND = {"action": "action", "flow": "flow", "flow_run": "flowrun"}
+"""FSL statement keyword -> stored resource kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSignature:
+    """What a step needs to know of an action: its typed params and its return states."""
+
+    name: str
+    params: Mapping[str, str]
+    """name -> "str" | "int", in declared order."""
+    return_states: tuple[str, ...]
+
+    @classmethod
+    def from_resource(cls, resource: Mapping[str, Any]) -> ActionSignature:
+        spec = resource.get("spec") or {}
+        params = {
+            str(k): PARAM_TYPE_NAMES.get(int(v), "str")
+            for k, v in (spec.get("params") or {}).items()
+        }
+        return cls(
+            name=str(resource["metadata"]["name"]),
+            params=params,
+            return_states=tuple(str(s) for s in spec.get("return_states") or ()),
+        )
+
+    @classmethod
+    def from_decl(cls, decl: ActionDecl) -> ActionSignature:
+        return cls(
+            name=decl.name,
+            params={p.name: p.type for p in decl.params},
+            return_states=tuple(s.name for s in decl.returns),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A snapshot of what exists: the actions by name and the taken names of each kind."""
+
+    actions: Mapping[str, ActionSignature] = field(default_factory=dict)
+    names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """resource kind ("action", "flow", "flowrun") -> names already stored."""
+
+    @classmethod
+    def from_resources(cls, resources: Iterable[Mapping[str, Any]]) -> Catalog:
+        actions: dict[str, ActionSignature] = {}
+        names: dict[str, set[str]] = {}
+        for resource in resources:
+            meta = resource["metadata"]
+            kind, name = str(meta["kind"]), str(meta["name"])
+            names.setdefault(kind, set()).add(name)
+            if kind == "action":
+                actions[name] = ActionSignature.from_resource(resource)
+        return cls(actions, {k: frozenset(v) for k, v in names.items()})
+
+    def taken(self, kind: str, name: str) -> bool:
+        return name in self.names.get(kind, frozenset())
+
+    def with_resource(self, kind: str, name: str, action: ActionSignature | None) -> Catalog:
+        """This catalog plus one resource created earlier in the same document."""
+        names = dict(self.names)
+        names[kind] = names.get(kind, frozenset()) | {name}
+        actions = dict(self.actions)
+        if action is not None:
+            actions[name] = action
+        return Catalog(actions, names)
+
+
+@dataclass(frozen=True, slots=True)
+class TranslatedStatement:
+    """One statement's outcome: its resource (None when an error was found) and diagnostics."""
+
+    statement: Statement
+    resource: dict[str, Any] | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.resource is not None
+
+    @property
+    def kind(self) -> str:
+        return RESOURCE_KIND[self.statement.kind]
+
+    @property
+    def name(self) -> str:
+        return self.statement.name
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """Every statement of a document, translated in order."""
+
+    statements: tuple[TranslatedStatement, ...]
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for s in self.statements for d in s.diagnostics)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.statements)
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        return [s.resource for s in self.statements if s.resource is not None]
+
+
+def translate(statements: Sequence[Statement], catalog: Catalog) -> Translation:
+    """Translate statements in order; each sees the ones before it that translated cleanly."""
+    out: list[TranslatedStatement] = []
+    for statement in statements:
+        result = translate_statement(statement, catalog)
+        out.append(result)
+        if result.ok:
+            action = (
+                ActionSignature.from_decl(statement) if isinstance(statement, ActionDecl) else None
+            )
+            catalog = catalog.with_resource(result.kind, statement.name, action)
+    return Translation(tuple(out))
+
+
+def translate_statement(statement: Statement, catalog: Catalog) -> TranslatedStatement:
+    """One statement against the catalog."""
+    if isinstance(statement, ActionDecl):
+        resource, diags = _action(statement, catalog)
+    elif isinstance(statement, FlowDecl):
+        resource, diags = _flow(statement, catalog)
+    else:
+        resource, diags = _flow_run(statement, catalog)
+    failed = any(d.severity == "error" for d in diags)
+    return TranslatedStatement(statement, None if failed else resource, tuple(diags))
+
+
+# --- actions ---------------------------------------------------------------------------
+
+
+def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagnostic]]:
+    where = f"action {decl.name}"
+    diags: list[Diagnostic] = []
+    if catalog.taken("action", decl.name):
+        diags.append(
+            _error(
+                decl.name_span,
+                f'{where}: an action named "{decl.name}" already exists '
+                f"(action ({decl.name}) already exist)",
+                f"delete it first with `del action {decl.name}`, or choose another name",
+            )
+        )
+    if decl.method == "grpc":
+        diags.append(_error(decl.method_span, f"{where}: method grpc is refused: {GRPC_REFUSED}"))
+    endpoints = [part.strip() for addr in decl.addrs for part in addr.split(",") if part.strip()]
+    if not endpoints:
+        diags.append(
+            _error(
+                decl.addr_span if decl.addr_span.end else decl.name_span,
+                f"{where}: addr names no address",
+                'give one or more, comma separated: addr = "http://host:port/path";',
+            )
+        )
+    ca_pem = decl.capem or ""
+    if decl.capem is not None:
+        if decl.method != "https":
+            diags.append(
+                _warning(
+                    decl.capem_span,
+                    f"{where}: secret capem is only used by https actions; "
+                    f"this one uses {decl.method}",
+                )
+            )
+        problem = pem_problem(decl.capem)
+        if problem:
+            diags.append(
+                _error(
+                    decl.capem_span,
+                    f"{where}: capem is not a valid base64 PEM certificate: {problem}",
+                    "encode the CA certificate file with `base64 -w0 ca.pem`",
+                )
+            )
+    spec = ActionSpec(
+        serve_type=SERVE_TYPES[decl.method],
+        endpoints=endpoints,
+        ca_pem=ca_pem,
+        params={p.name: PARAM_TYPES[p.type] for p in decl.params},
+        return_states=[s.name for s in decl.returns],
+        retry=DEFAULT_RETRIES if decl.retry is None else decl.retry,
+        timeout=0 if decl.timeout is None else decl.timeout,
+    )
+    return Resource(Metadata(decl.name, "action"), spec).to_dict(), diags
+
+
+def pem_problem(capem: str) -> str:
+    """Why `capem` is not base64 of a PEM certificate, or "" when it is."""
+    try:
+        raw = base64.b64decode(capem.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return f'"{_shorten(capem)}" is not base64'
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return "it decodes to binary data, not PEM text"
+    if "-----BEGIN " not in text or "-----END " not in text:
+        return "it decodes to text without -----BEGIN/-----END markers"
+    return ""
+
+
+# --- flows and flow runs ---------------------------------------------------------------
+
+
+def _flow(decl: FlowDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagnostic]]:
+    where = f"flow {decl.name}"
+    diags: list[Diagnostic] = []
+    if catalog.taken("flow", decl.name):
+        diags.append(
+            _error(
+                decl.name_span,
+                f'{where}: a flow named "{decl.name}" already exists',
+                f"delete it first with `del flow {decl.name}`, or choose another name",
+            )
+        )
+    steps: list[FlowStep] = []
+    for step in decl.steps:
+        action = _step_action(where, step, catalog, diags)
+        returns = _step_returns(where, step, action, decl.steps, diags)
+        for arg in step.args:
+            diags.append(
+                _error(
+                    arg.span,
+                    f'{where}, step {step.name}: a flow takes no args, yet "{arg.name}" is given',
+                    f"give args when running it: run flow {decl.name} as RUN with ({arg.name}=…)",
+                )
+            )
+        steps.append(FlowStep(step.name, step.kind, step.action, returns))
+    diags.extend(_unreached(where, decl.steps))
+    return Resource(Metadata(decl.name, "flow"), FlowSpec(steps)).to_dict(), diags
+
+
+def _flow_run(decl: FlowRunDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagnostic]]:
+    where = f"flow_run {decl.name}"
+    diags: list[Diagnostic] = []
+    if catalog.taken("flowrun", decl.name):
+        diags.append(
+            _error(
+                decl.name_span,
+                f'{where}: a flow run named "{decl.name}" already exists '
+                f"(flow run ({decl.name}) already exist)",
+                f"delete it first with `del flowrun {decl.name}`, or choose another name",
+            )
+        )
+    run_uuid = new_uuid()
+    steps: list[dict[str, Any]] = []
+    for step in decl.steps:
+        action = _step_action(where, step, catalog, diags)
+        returns = _step_returns(where, step, action, decl.steps, diags)
+        params = _step_args(where, step, action, diags)
+        steps.append(
+            _run_step(decl.name, run_uuid, step.name, step.kind, step.action, params, returns)
+        )
+    diags.extend(_unreached(where, decl.steps))
+    resource = _run_resource(decl.name, run_uuid, steps)
+    return resource, diags
+
+
+def _run_step(
+    run: str,
+    run_uuid: str,
+    name: str,
+    kind: str,
+    action: str,
+    params: dict[str, str | int],
+    returns: dict[str, str],
+) -> dict[str, Any]:
+    spec = StepSpec(
+        flow_id=run,
+        flow_run_uuid=run_uuid,
+        action_run=ActionRun(action, dict(params), dict(returns), False),
+        type=kind,
+        step_name=name,
+    )
+    return Resource(Metadata(name, "step"), spec).to_dict()
+
+
+def _run_resource(
+    name: str, run_uuid: str, steps: list[dict[str, Any]], flow_name: str = ""
+) -> dict[str, Any]:
+    spec = FlowRunSpec(steps=steps, history_states=[], current_state=READY, flow_name=flow_name)
+    return Resource(Metadata(name, "flowrun", uuid=run_uuid), spec).to_dict()
+
+
+def _step_action(
+    where: str, step: StepDecl, catalog: Catalog, diags: list[Diagnostic]
+) -> ActionSignature | None:
+    action = catalog.actions.get(step.action)
+    if action is None:
+        diags.append(
+            _error(
+                step.action_span,
+                f'{where}, step {step.name}: action "{step.action}" is not defined '
+                f"(not without getting action ({step.action}) definition)",
+                _did_you_mean(step.action, catalog.actions)
+                or f"define it first: action {step.action} … action_end",
+            )
+        )
+    return action
+
+
+def _step_returns(
+    where: str,
+    step: StepDecl,
+    action: ActionSignature | None,
+    steps: Sequence[StepDecl],
+    diags: list[Diagnostic],
+) -> dict[str, str]:
+    names = {s.name for s in steps}
+    returns: dict[str, str] = {}
+    for edge in step.edges:
+        returns[edge.state] = edge.target
+        if action is not None and edge.state not in action.return_states:
+            diags.append(
+                _error(
+                    edge.span,
+                    f'{where}, step {step.name}: return state "{edge.state}" is not one action '
+                    f'"{action.name}" declares ({" | ".join(action.return_states)}) '
+                    f"(step ({step.name}) return state ({edge.state}) illegal type)",
+                    _did_you_mean(edge.state, action.return_states),
+                )
+            )
+        if edge.target != DONE and edge.target not in names:
+            diags.append(
+                _error(
+                    edge.target_span,
+                    f"{where}, step {step.name}: edge {edge.state}->{edge.target} leads to "
+                    f'step "{edge.target}", which does not exist',
+                    _did_you_mean(edge.target, [*names, DONE])
+                    or f"steps are {', '.join(s.name for s in steps)}; `done` ends the run",
+                )
+            )
+    if action is not None and step.edges:
+        missing = [s for s in action.return_states if s not in returns]
+        if missing:
+            diags.append(
+                _warning(
+                    step.name_span,
+                    f'{where}, step {step.name}: action "{action.name}" can return '
+                    f"{', '.join(missing)}, which this step does not handle; "
+                    "the run would stop there",
+                    f"add an edge such as {missing[0]}->done",
+                )
+            )
+    return returns
+
+
+def _step_args(
+    where: str, step: StepDecl, action: ActionSignature | None, diags: list[Diagnostic]
+) -> dict[str, str | int]:
+    params: dict[str, str | int] = {}
+    for arg in step.args:
+        params[arg.name] = arg.value
+        if action is not None:
+            problem = arg_problem(where, step.name, action, arg.name, arg.value)
+            if problem:
+                diags.append(_error(arg.span, *problem))
+    if action is not None:
+        for name, type_name in action.params.items():
+            if name not in params:
+                diags.append(
+                    _error(
+                        step.name_span,
+                        f'{where}, step {step.name}: arg "{name}" ({type_name}) that action '
+                        f'"{action.name}" declares is not given',
+                        f"add it to the step: args = (…, {name}="
+                        + ('"…"' if type_name == "str" else "0")
+                        + ")",
+                    )
+                )
+    return params
+
+
+def arg_problem(
+    where: str, step: str, action: ActionSignature, name: str, value: str | int
+) -> tuple[str, str] | None:
+    """(message, hint) when `name=value` does not fit the action's params, else None."""
+    declared = action.params.get(name)
+    if declared is None:
+        declares = ", ".join(f"{t} {n}" for n, t in action.params.items()) or "no args"
+        return (
+            f'{where}, step {step}: arg "{name}" is not declared by action "{action.name}" '
+            f"(it declares {declares}) (step ({step}) args ({name}) not defined)",
+            _did_you_mean(name, action.params),
+        )
+    given = "int" if isinstance(value, int) else "str"
+    if given != declared:
+        return (
+            f'{where}, step {step}: arg "{name}" is {given} {value!r}, but action '
+            f'"{action.name}" declares it {declared} (step ({step}) args ({name}) illegal type)',
+            'quote it: "…"' if declared == "str" else "give a whole number without quotes",
+        )
+    return None
+
+
+def _unreached(where: str, steps: Sequence[StepDecl]) -> list[Diagnostic]:
+    """Steps after the first that no edge of another step leads to: they can never run."""
+    targets = {e.target for s in steps for e in s.edges if e.target != s.name}
+    return [
+        _warning(
+            step.name_span,
+            f"{where}, step {step.name}: no edge leads to this step; it can never run",
+            f"add an edge such as SUCCESS->{step.name} to an earlier step, or remove it",
+        )
+        for step in steps[1:]
+        if step.name not in targets
+    ]
+
+
+# --- instantiating a flow ----------------------------------------------------------------
+
+
+def instantiate(
+    flow: Mapping[str, Any],
+    run_name: str,
+    args: Mapping[str, str | int],
+    actions: Mapping[str, ActionSignature],
+) -> dict[str, Any]:
+    """A flow run made from a flow template: each arg goes to every step whose action
+    declares it, type-checked. Raises TranslationError naming every problem."""
+    flow_name = str(flow["metadata"]["name"])
+    where = f"run flow {flow_name} as {run_name}"
+    steps = [FlowStep.from_dict(s) for s in (flow.get("spec") or {}).get("steps") or ()]
+    problems: list[str] = []
+    used: set[str] = set()
+    run_uuid = new_uuid()
+    run_steps: list[dict[str, Any]] = []
+    for step in steps:
+        action = actions.get(step.action_name)
+        if action is None:
+            problems.append(
+                f'step {step.name}: action "{step.action_name}" is not defined '
+                f"(not without getting action ({step.action_name}) definition)"
+            )
+            continue
+        params: dict[str, str | int] = {}
+        for name, type_name in action.params.items():
+            if name not in args:
+                problems.append(
+                    f'step {step.name}: arg "{name}" ({type_name}) that action '
+                    f'"{action.name}" declares is not given'
+                )
+                continue
+            used.add(name)
+            problem = arg_problem(where, step.name, action, name, args[name])
+            if problem:
+                problems.append(problem[0].removeprefix(f"{where}, "))
+            params[name] = args[name]
+        run_steps.append(
+            _run_step(
+                run_name,
+                run_uuid,
+                step.name,
+                step.type,
+                step.action_name,
+                params,
+                step.returns,
+            )
+        )
+    for name in args:
+        if name not in used:
+            problems.append(f'arg "{name}" is declared by no action of flow {flow_name}')
+    if not steps:
+        problems.append(f"flow {flow_name} has no steps")
+    if problems:
+        raise TranslationError(f"{where}: " + "; ".join(problems))
+    return _run_resource(run_name, run_uuid, run_steps, flow_name=flow_name)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _error(span: Span, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(span, message, hint, "error")
+
+
+def _warning(span: Span, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(span, message, hint, "warning")
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else ""
+
+
+def _shorten(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = [
+    "GRPC_REFUSED",
+    "ActionSignature",
+    "Catalog",
+    "TranslatedStatement",
+    "Translation",
+    "arg_problem",
+    "instantiate",
+    "pem_problem",
+    "translate",
+    "translate_statement",
+]
