@@ -1,0 +1,91 @@
+"""How the API says no: every refusal is a JSON body `{"message", "error", "field"?}`.
+
+EchoerError subclasses already carry their HTTP status and their JSON; this module
+adds the FSL diagnostics (where in the submitted text) and turns everything else —
+routing misses, wrong methods, unexpected exceptions — into the same shape, so a
+client never has to parse an HTML page or read a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from echoer_tui.errors import EchoerError, FslSyntaxError, TranslationError
+
+log = logging.getLogger("echoer.api")
+
+
+class PayloadTooLargeError(EchoerError):
+    """A request body over the server's limit (refused before it was parsed)."""
+
+    status = 413
+
+
+class UnauthorizedError(EchoerError):
+    """A request without the bearer token the server requires, or with a wrong one."""
+
+    status = 401
+
+
+def diagnostic_to_dict(diagnostic: Any) -> dict[str, Any]:
+    """One FSL diagnostic as JSON: where (1-based line/column), what, and what to do."""
+    span = getattr(diagnostic, "span", None)
+    body: dict[str, Any] = {
+        "line": getattr(diagnostic, "line", getattr(span, "line", 1)),
+        "column": getattr(diagnostic, "column", getattr(span, "column", 1)),
+        "message": getattr(diagnostic, "message", str(diagnostic)),
+        "hint": getattr(diagnostic, "hint", ""),
+        "severity": getattr(diagnostic, "severity", "error"),
+    }
+    if span is not None:
+        body["end_line"] = span.end_line
+        body["end_column"] = span.end_column
+    return body
+
+
+def error_body(error: EchoerError) -> dict[str, Any]:
+    body = error.to_dict()
+    if isinstance(error, FslSyntaxError | TranslationError) and error.diagnostics:
+        body["diagnostics"] = [diagnostic_to_dict(d) for d in error.diagnostics]
+    return body
+
+
+def error_response(error: EchoerError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, UnauthorizedError) else None
+    return JSONResponse(error_body(error), status_code=error.status, headers=headers)
+
+
+async def on_echoer_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EchoerError)
+    return error_response(exc)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"no route {request.method} {request.url.path} (see /openapi.json)"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    body = {"message": message, "error": "HTTPError"}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    """A bug, not bad input: log it with its traceback, answer without one."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    body = {"message": "internal error (see the server log)", "error": "InternalError"}
+    return JSONResponse(body, status_code=500)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    EchoerError: on_echoer_error,
+    HTTPException: on_http_exception,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,110 @@
+"""Driving runs over HTTP: the wire-protocol ack (`POST /step`), run operations, `run flow`.
+
+`POST /step` is what existing echoer action services call; its body is checked for
+shape here and handed to the engine, which decides what the ack means (and answers
+4xx naming the field for an unknown uuid or an undeclared state).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from echoer_tui.api.body import ACK_BODY, MANUAL_ACK_BODY, RERUN_BODY, RUN_FLOW_BODY
+from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, path_param
+from echoer_tui.api.schemas import OBJECT, RESOURCE
+from echoer_tui.errors import StoreError
+from echoer_tui.service.facade import RunArgs
+
+
+class NoEngineError(StoreError):
+    """This API serves a facade without an embedded engine, so it cannot take wire acks."""
+
+
+def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
+    wb = ctx.workbench
+
+    async def ack_step(request: Request) -> Response:
+        body = await ctx.body(request, ACK_BODY)
+        if ctx.engine_ack is None:
+            raise NoEngineError("this server runs no engine; it cannot take acks")
+        return JsonResponse(await ctx.engine_ack(body))
+
+    async def pause(request: Request) -> Response:
+        return JsonResponse(await wb.pause(path_param(request, "name")))
+
+    async def resume(request: Request) -> Response:
+        return JsonResponse(await wb.resume(path_param(request, "name")))
+
+    async def stop(request: Request) -> Response:
+        return JsonResponse(await wb.stop(path_param(request, "name")))
+
+    async def rerun(request: Request) -> Response:
+        name = path_param(request, "name")
+        body = await ctx.body(request, RERUN_BODY)
+        return JsonResponse(await wb.rerun(name, body["step"]))
+
+    async def manual_ack(request: Request) -> Response:
+        name = path_param(request, "name")
+        body = await ctx.body(request, MANUAL_ACK_BODY)
+        return JsonResponse(await wb.ack(name, body["step"], body["state"], body.get("data", "")))
+
+    async def run_flow(request: Request) -> Response:
+        flow = path_param(request, "name")
+        body = await ctx.body(request, RUN_FLOW_BODY)
+        args = RunArgs(dict(body.get("args") or {}))
+        return JsonResponse(await wb.run_flow(flow, body["run"], args))
+
+    run = "/flowrun/{name}"
+    return [
+        Endpoint(
+            "POST",
+            "/step",
+            ack_step,
+            "Acknowledge a dispatched step (the wire protocol of action services)",
+            "step",
+            body=ACK_BODY,
+            answer=OBJECT,
+        ),
+        Endpoint(
+            "POST", f"{run}/pause", pause, "Pause a flow run (suspend)", "flowrun", answer=RESOURCE
+        ),
+        Endpoint(
+            "POST",
+            f"{run}/continue",
+            resume,
+            "Continue a paused flow run",
+            "flowrun",
+            answer=RESOURCE,
+        ),
+        Endpoint(
+            "POST", f"{run}/stop", stop, "Stop a flow run for good", "flowrun", answer=RESOURCE
+        ),
+        Endpoint(
+            "POST",
+            f"{run}/rerun",
+            rerun,
+            "Re-run a stopped or done run from a step",
+            "flowrun",
+            body=RERUN_BODY,
+            answer=RESOURCE,
+        ),
+        Endpoint(
+            "POST",
+            f"{run}/ack",
+            manual_ack,
+            "Answer the step a run waits on by hand, as its action service would",
+            "flowrun",
+            body=MANUAL_ACK_BODY,
+            answer=OBJECT,
+        ),
+        Endpoint(
+            "POST",
+            "/flow/{name}/run",
+            run_flow,
+            "Instantiate a flow as a new flow run and start it",
+            "flow",
+            body=RUN_FLOW_BODY,
+            answer=RESOURCE,
+        ),
+    ]

@@ -1,0 +1,81 @@
+"""The shell over HTTP: what a remote workbench needs besides resources and runs.
+
+`POST /shell` runs one statement server-side and answers the Reply as JSON;
+`POST /validate` and `POST /apply` check or create a whole FSL document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from echoer_tui.api.body import FSL_BODY, SHELL_BODY
+from echoer_tui.api.errors import diagnostic_to_dict
+from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse
+from echoer_tui.api.schemas import REPLY, VALIDATION
+from echoer_tui.service.facade import Reply, Validation
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    return {
+        "status": reply.status,
+        "text": reply.text,
+        "rendered": reply.render(),
+        "diagnostics": [diagnostic_to_dict(d) for d in reply.diagnostics],
+        "data": reply.data,
+    }
+
+
+def validation_to_dict(validation: Validation) -> dict[str, Any]:
+    return {
+        "ok": validation.ok,
+        "statements": validation.statements,
+        "diagnostics": [diagnostic_to_dict(d) for d in validation.diagnostics],
+    }
+
+
+def shell_endpoints(ctx: ApiContext) -> list[Endpoint]:
+    async def execute(request: Request) -> Response:
+        body = await ctx.body(request, SHELL_BODY)
+        return JsonResponse(reply_to_dict(await ctx.workbench.execute(body["statement"])))
+
+    async def validate(request: Request) -> Response:
+        body = await ctx.body(request, FSL_BODY)
+        return JsonResponse(validation_to_dict(await ctx.workbench.validate(body["data"])))
+
+    async def apply(request: Request) -> Response:
+        body = await ctx.body(request, FSL_BODY)
+        replies = await ctx.workbench.apply_fsl(body["data"])
+        return JsonResponse([reply_to_dict(r) for r in replies])
+
+    return [
+        Endpoint(
+            "POST",
+            "/shell",
+            execute,
+            "Run one shell statement (without the trailing /)",
+            "shell",
+            body=SHELL_BODY,
+            answer=REPLY,
+        ),
+        Endpoint(
+            "POST",
+            "/validate",
+            validate,
+            "Check an FSL document against the store without writing",
+            "shell",
+            body=FSL_BODY,
+            answer=VALIDATION,
+        ),
+        Endpoint(
+            "POST",
+            "/apply",
+            apply,
+            "Create every statement of an FSL document, one reply per statement",
+            "shell",
+            body=FSL_BODY,
+            answer={"type": "array", "items": REPLY},
+        ),
+    ]
