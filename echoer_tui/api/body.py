@@ -41,13 +41,13 @@ FSL_BODY = obj(
 )
 ACK_BODY = obj(
     {
-        "flowId": {"type": "string", "description": "the flow run's name"},
-        "stepName": STRING,
+        "flowId": {"type": "string", "nullable": True, "description": "the flow run's name"},
+        "stepName": {"type": "string", "nullable": True},
         "ackState": {"type": "string", "description": "one of the step's return states"},
         "uuid": {"type": "string", "description": "the step attempt's uuid from the dispatch"},
         "done": {"type": "boolean", "description": "false: progress only, keep waiting"},
-        "data": STRING,
-        "globalVariables": {"type": "object", "additionalProperties": True},
+        "data": {"type": "string", "nullable": True},
+        "globalVariables": {"type": "object", "nullable": True, "additionalProperties": True},
     },
     ("uuid",),
 )
@@ -114,6 +114,8 @@ def check(value: Any, schema: Schema, where: str) -> None:
         kinds = " or ".join(o.get("type", "?") for o in schema["oneOf"])
         raise EchoerError(f"{where or 'body'}: expected {kinds}", field=where or None)
     expected = schema.get("type")
+    if value is None and schema.get("nullable"):
+        return
     if expected is not None:
         ok = isinstance(value, _JSON_TYPES[expected])
         if expected == "integer" and isinstance(value, bool):

@@ -1,0 +1,183 @@
+"""One event loop for everything: store, engine, facade and HTTP API, started and stopped in order.
+
+`echoer serve`, the shell, the workbench and the demo all run the engine embedded;
+action services ack to the API on the same loop. The socket is bound before the
+engine exists, so `--listen 127.0.0.1:0` picks a free port and the engine dispatches
+with the real ack URL; the engine starts only once the API accepts, so no ack can
+arrive at a closed door. Shutdown runs the other way round: API, engine, store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from echoer_tui.config import Listen, resolve_data_dir, resolve_listen, resolve_token
+from echoer_tui.errors import EchoerError
+
+if TYPE_CHECKING:
+    from echoer_tui.service.facade import Workbench
+    from echoer_tui.service.local import LocalWorkbench
+
+SHUTDOWN_GRACE_SECONDS = 5
+"""How long open requests may take to finish once shutdown began."""
+
+log = logging.getLogger("echoer")
+
+
+class ListenError(EchoerError):
+    """The API cannot listen where it was asked to (address in use, not local, no permission)."""
+
+
+def bind_socket(listen: Listen) -> socket.socket:
+    """A socket bound to `listen` (port 0: a free one), or a ListenError naming the address."""
+    try:
+        infos = socket.getaddrinfo(
+            listen.host, listen.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as error:
+        raise ListenError(f"cannot listen on {listen}: unknown host ({error.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            reason = "the address is already in use (is another echoer running?)"
+        elif error.errno == errno.EACCES:
+            reason = "permission denied (ports below 1024 need privileges)"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            reason = "no such local address"
+        else:
+            reason = error.strerror or str(error)
+        raise ListenError(f"cannot listen on {listen}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@asynccontextmanager
+async def embedded(
+    data_dir: Path, listen: Listen, token: str | None = None
+) -> AsyncIterator[LocalWorkbench]:
+    """Store + engine + facade + API on this loop; yields the running workbench."""
+    import uvicorn
+
+    from echoer_tui.api.app import create_app
+    from echoer_tui.engine import Engine
+    from echoer_tui.service.local import LocalWorkbench
+    from echoer_tui.storage import open_store
+
+    sock = bind_socket(listen)
+    real = Listen(listen.host, sock.getsockname()[1])
+    try:
+        store = await open_store(data_dir)
+    except BaseException:
+        sock.close()
+        raise
+    engine = Engine(store, ack_url=f"{real.url}/step")
+    workbench = LocalWorkbench(store, engine, real.url)
+    app = create_app(workbench, engine.ack, token=token)
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    main_loop: asyncio.Task[None] | None = None
+    started = False
+    try:
+        await server.startup(sockets=[sock])
+        if server.should_exit:
+            raise ListenError(f"cannot listen on {real}")
+        main_loop = asyncio.create_task(server.main_loop(), name="echoer-api")
+        await workbench.start()
+        started = True
+        yield workbench
+    finally:
+        app.state.api.closing.set()
+        server.should_exit = True
+        if main_loop is not None:
+            await main_loop
+        if server.started:
+            await server.shutdown(sockets=[sock])
+        sock.close()
+        try:
+            if started:
+                await workbench.close()
+        finally:
+            await store.close()
+
+
+def open_workbench(args: argparse.Namespace) -> AbstractAsyncContextManager[Workbench]:
+    """The workbench the shell, the TUI and the demo use: embedded, or `--server URL`."""
+    token = resolve_token(getattr(args, "token", None))
+    server = getattr(args, "server", None)
+    if server:
+        from echoer_tui.service.remote import RemoteWorkbench
+
+        return _remote(RemoteWorkbench(server, token))
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    listen = resolve_listen(getattr(args, "listen", None))
+    return embedded(data_dir, listen, token)
+
+
+@asynccontextmanager
+async def _remote(workbench: Workbench) -> AsyncIterator[Workbench]:
+    await workbench.start()
+    try:
+        yield workbench
+    finally:
+        await workbench.close()
+
+
+def serve(args: argparse.Namespace) -> int:
+    """`echoer serve`: engine and API until SIGTERM or Ctrl-C; exit 0 after a clean stop."""
+    if getattr(args, "server", None):
+        raise EchoerError("echoer serve runs its own engine; --server makes no sense here")
+    data_dir = resolve_data_dir(args.data_dir)
+    listen = resolve_listen(args.listen)
+    token = resolve_token(args.token)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(_serve(data_dir, listen, token))
+
+
+async def _serve(data_dir: Path, listen: Listen, token: str | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with embedded(data_dir, listen, token) as workbench:
+            print(f"echoer: API listening on {workbench.api_url}", flush=True)
+            print(f"echoer: data in {data_dir}", flush=True)
+            if not listen.is_loopback and not token:
+                print(
+                    f"echoer: warning: listening on {listen.host} without a token; anyone who "
+                    "can reach this address can change flows (set --token or ECHOER_TOKEN)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            await stop.wait()
+            print("echoer: shutting down", flush=True)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
+    print("echoer: stopped; in-flight runs resume at the next start", flush=True)
+    return 0
