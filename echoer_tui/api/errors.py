@@ -45,6 +45,8 @@ def diagnostic_to_dict(diagnostic: Any) -> dict[str, Any]:
     if span is not None:
         body["end_line"] = span.end_line
         body["end_column"] = span.end_column
+        body["start"] = span.start
+        body["end"] = span.end
     return body
 
 

@@ -28,6 +28,8 @@ DIAGNOSTIC: Schema = {
         "column": {"type": "integer"},
         "end_line": {"type": "integer"},
         "end_column": {"type": "integer"},
+        "start": {"type": "integer", "description": "0-based character offset"},
+        "end": {"type": "integer"},
         "message": {"type": "string"},
         "hint": {"type": "string"},
         "severity": {"type": "string", "enum": ["error", "warning"]},
