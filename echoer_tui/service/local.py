@@ -1,0 +1,446 @@
+"""The embedded workbench: the facade over this process's store and engine.
+
+The `>` shell, the Textual screens and the HTTP API all talk to a `Workbench`; this
+one answers from the repository and drives runs through the embedded engine. FSL is
+parsed, translated against a snapshot of the store and only then written, so a
+refused statement changes nothing. `execute()` speaks the original shell's language
+and never raises: every refusal becomes an `E| …` reply.
+
+`watch flowrun NAME` and `help` are best handled by the shell itself (it follows the
+run live until Ctrl-C); `execute()` answers them too — `help` with the help text,
+`watch` with the run's current state and history, and a hint that the live stream
+is `Workbench.watch()` (over HTTP: `GET /watch`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from echoer_tui.errors import (
+    ConflictError,
+    EchoerError,
+    FslSyntaxError,
+    NotFoundError,
+    TranslationError,
+)
+from echoer_tui.fsl.ast import Diagnostic, Document
+from echoer_tui.model.export import export
+from echoer_tui.model.resources import FINISHED_STATES, KINDS
+from echoer_tui.model.translate import (
+    RESOURCE_KIND,
+    ActionSignature,
+    Catalog,
+    Translation,
+    instantiate,
+    translate,
+)
+from echoer_tui.service import commands as cmd
+from echoer_tui.service.facade import Reply, RunArgs, Validation
+from echoer_tui.service.render import (
+    compact_json,
+    diagnostics_text,
+    event_rows,
+    resource_rows,
+    table,
+)
+from echoer_tui.storage.repository import Change, Query, Repository
+
+log = logging.getLogger(__name__)
+
+RUN_LABEL = "flowrun"
+"""Label the engine puts on a run's step attempts and events (engine.transitions.RUN_LABEL)."""
+
+NAMED_KINDS = ("action", "flow", "flowrun")
+"""Kinds whose names `known_names` keeps (attempts and events are too many to complete)."""
+
+
+class RunEngine(Protocol):
+    """What the workbench needs of the engine (`echoer_tui.engine.Engine` provides it)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def launch(self, run: str) -> Any: ...
+
+    async def manual_ack(self, run: str, step: str, state: str, data: str = "") -> Any: ...
+
+    async def pause(self, run: str) -> Any: ...
+
+    async def resume(self, run: str) -> Any: ...
+
+    async def stop(self, run: str) -> Any: ...
+
+    async def rerun(self, run: str, step: str) -> Any: ...
+
+    async def delete_run(self, run: str) -> Any: ...
+
+
+class LocalWorkbench:
+    """`Workbench` over a repository and an embedded engine in this process.
+
+    `close()` stops the engine; it closes the repository only when `owns_store` is
+    set (the runtime that opened the store closes it itself).
+    """
+
+    def __init__(
+        self, repo: Repository, engine: RunEngine, api_url: str, *, owns_store: bool = False
+    ) -> None:
+        self._repo = repo
+        self._engine = engine
+        self._api_url = api_url
+        self._owns_store = owns_store
+        self._names: dict[str, set[str]] = {kind: set() for kind in NAMED_KINDS}
+        self._names_task: asyncio.Task[None] | None = None
+        self._names_ready = asyncio.Event()
+
+    # --- life ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        since = self._repo.seq
+        for kind in NAMED_KINDS:
+            self._names[kind] = {r["metadata"]["name"] for r in await self._repo.list(Query(kind))}
+        self._names_task = asyncio.create_task(self._follow_names(since), name="echoer-names")
+        await self._engine.start()
+
+    async def close(self) -> None:
+        if self._names_task is not None:
+            self._names_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._names_task
+            self._names_task = None
+        try:
+            await self._engine.close()
+        finally:
+            if self._owns_store:
+                await self._repo.close()
+
+    async def _follow_names(self, since: int) -> None:
+        """Keep the completion cache fresh from the store's change stream."""
+        async for change in self._repo.watch(NAMED_KINDS, since):
+            names = self._names.setdefault(change.kind, set())
+            if change.op == "put":
+                names.add(change.name)
+            else:
+                names.discard(change.name)
+
+    @property
+    def api_url(self) -> str:
+        return self._api_url
+
+    def known_names(self, kind: str) -> Sequence[str]:
+        kind = cmd.KIND_ALIASES.get(kind.lower(), kind)
+        return sorted(self._names.get(kind, ()))
+
+    # --- the shell language --------------------------------------------------------------
+    async def execute(self, statement: str) -> Reply:
+        try:
+            command = cmd.parse_command(statement)
+            if isinstance(command, cmd.SubmitFsl):
+                return _combine(await self.apply_fsl(command.text))
+            return await self._run_command(command)
+        except EchoerError as error:
+            return _error_reply(error)
+        except Exception as error:  # the shell must never see a traceback
+            log.exception("statement failed: %r", statement)
+            return Reply("error", f"internal error: {type(error).__name__}: {error}")
+
+    async def _run_command(self, command: cmd.Command) -> Reply:
+        match command:
+            case cmd.Help(topic):
+                return Reply("result", cmd.help_text(topic))
+            case cmd.ListResources(kind):
+                resources = await self.list(kind)
+                headers, rows = resource_rows(kind, resources)
+                return Reply("result", table(headers, rows), data=resources)
+            case cmd.GetResource(kind, name):
+                resource = await self.get(kind, name)
+                return Reply("result", compact_json(resource), data=resource)
+            case cmd.GetStep(run, step):
+                found = await self.run_step(run, step)
+                return Reply("result", compact_json(found), data=found)
+            case cmd.DeleteResource(kind, name):
+                await self.delete(kind, name)
+                return Reply("ok")
+            case cmd.RunFlow(flow, run, args):
+                created = await self.run_flow(flow, run, RunArgs(args))
+                return Reply("ok", data=created)
+            case cmd.RunOperation(op, run):
+                result = await getattr(self, op)(run)
+                return Reply("ok", data=result)
+            case cmd.Rerun(run, step):
+                return Reply("ok", data=await self.rerun(run, step))
+            case cmd.Ack(run, step, state, data):
+                return Reply("ok", data=await self.ack(run, step, state, data))
+            case cmd.Watch(run):
+                return await self._watch_reply(run)
+            case cmd.Events(run):
+                events = await self.events(run or None)
+                headers, rows = event_rows(events)
+                return Reply("result", table(headers, rows), data=events)
+            case cmd.Load(path):
+                return _combine(await self.apply_fsl(_read_fsl(path)), source=path)
+            case cmd.Export(kind, name, fmt):
+                text = export(await self.get(kind, name), fmt)
+                return Reply("result", text.rstrip("\n"), data=text)
+            case cmd.Exit():
+                return Reply("result", "exit leaves the shell (Ctrl-D too)")
+        raise EchoerError(f"the command {command!r} is not supported here")
+
+    async def _watch_reply(self, run: str) -> Reply:
+        resource = await self.get("flowrun", run)
+        spec = resource.get("spec") or {}
+        history = " -> ".join(spec.get("history_states") or []) or "(no transitions yet)"
+        text = (
+            f"flowrun {run} is {spec.get('current_state', '')}: {history}\n"
+            "(the shell follows it live until Ctrl-C; elsewhere subscribe to watch() "
+            "or GET /watch)"
+        )
+        return Reply("result", text, data=resource)
+
+    # --- FSL -----------------------------------------------------------------------------
+    async def validate(self, text: str) -> Validation:
+        document = _parse(text)
+        translation = await self._translate(document)
+        return Validation(
+            _merge(document.diagnostics, translation.diagnostics), len(document.statements)
+        )
+
+    async def apply_fsl(self, text: str) -> list[Reply]:
+        document = _parse(text)
+        if not document.ok:
+            # A document that does not parse changes nothing, not even its good statements.
+            return [
+                Reply(
+                    "error",
+                    diagnostics_text(text, document.errors),
+                    diagnostics=document.diagnostics,
+                )
+            ]
+        translation = await self._translate(document)
+        replies: list[Reply] = []
+        for result in translation.statements:
+            if not result.ok or result.resource is None:
+                replies.append(
+                    Reply(
+                        "error",
+                        diagnostics_text(text, result.errors),
+                        diagnostics=result.diagnostics,
+                    )
+                )
+                continue
+            try:
+                stored = await self._repo.put(result.resource)
+                if result.kind == "flowrun":
+                    await self._engine.launch(result.name)
+            except EchoerError as error:
+                replies.append(_error_reply(error, result.diagnostics))
+                continue
+            replies.append(Reply("ok", diagnostics=result.diagnostics, data=stored))
+        return replies
+
+    async def _translate(self, document: Document) -> Translation:
+        return translate(document.statements, await self._catalog(document))
+
+    async def _catalog(self, document: Document) -> Catalog:
+        """What exists, as far as these statements can tell: every action, and their names."""
+        actions = await self._repo.list(Query("action"))
+        names: dict[str, set[str]] = {"action": {a["metadata"]["name"] for a in actions}}
+        for statement in document.statements:
+            kind = RESOURCE_KIND[statement.kind]
+            if kind != "action" and await self._repo.get(kind, statement.name) is not None:
+                names.setdefault(kind, set()).add(statement.name)
+        return Catalog(
+            {a["metadata"]["name"]: ActionSignature.from_resource(a) for a in actions},
+            {kind: frozenset(found) for kind, found in names.items()},
+        )
+
+    # --- resources -----------------------------------------------------------------------
+    async def get(self, kind: str, name: str) -> dict[str, Any]:
+        kind = _kind(kind)
+        found = await self._repo.get(kind, name)
+        if found is None:
+            raise NotFoundError(
+                f"{kind} {name!r} does not exist (resource ({kind}) ({name}) not exist)"
+            )
+        return found
+
+    async def list(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
+        return await self._repo.list(Query(_kind(kind), prefix=prefix))
+
+    async def count(self, kind: str) -> int:
+        return await self._repo.count(_kind(kind))
+
+    async def run_step(self, run: str, step: str) -> dict[str, Any]:
+        """A step as its flow run defines it (`get step RUN.STEP`)."""
+        resource = await self.get("flowrun", run)
+        steps = (resource.get("spec") or {}).get("steps") or []
+        for candidate in steps:
+            if candidate["metadata"]["name"] == step:
+                return dict(candidate)
+        names = ", ".join(s["metadata"]["name"] for s in steps) or "none"
+        raise NotFoundError(f"flowrun {run!r} has no step {step!r} (its steps: {names})")
+
+    async def delete(self, kind: str, name: str) -> None:
+        kind = _kind(kind)
+        await self.get(kind, name)
+        if kind == "flowrun":
+            await self._engine.delete_run(name)
+            return
+        if kind == "action":
+            users = await self._action_users(name)
+            if users:
+                raise ConflictError(
+                    f"action {name!r} is still used by {', '.join(users)}; "
+                    "delete those (or let the runs finish) first"
+                )
+        await self._repo.delete(kind, name)
+
+    async def _action_users(self, action: str) -> builtins.list[str]:
+        users = [
+            f"flow {flow['metadata']['name']}"
+            for flow in await self._repo.list(Query("flow"))
+            if any(s.get("action_name") == action for s in flow["spec"].get("steps") or ())
+        ]
+        for run in await self._repo.list(Query("flowrun")):
+            spec = run.get("spec") or {}
+            if spec.get("current_state") in FINISHED_STATES:
+                continue
+            if any(
+                (s.get("spec") or {}).get("action_run", {}).get("action_name") == action
+                for s in spec.get("steps") or ()
+            ):
+                users.append(f"flowrun {run['metadata']['name']} ({spec.get('current_state')})")
+        return users
+
+    # --- runs ----------------------------------------------------------------------------
+    async def run_flow(self, flow: str, run: str, args: RunArgs) -> dict[str, Any]:
+        template = await self.get("flow", flow)
+        if await self._repo.get("flowrun", run) is not None:
+            raise ConflictError(f"a flow run named {run!r} already exists")
+        actions = {
+            a["metadata"]["name"]: ActionSignature.from_resource(a)
+            for a in await self._repo.list(Query("action"))
+        }
+        resource = instantiate(template, run, dict(args.values), actions)
+        await self._repo.put(resource)
+        await self._engine.launch(run)
+        return await self.get("flowrun", run)
+
+    async def pause(self, run: str) -> dict[str, Any]:
+        return await self._after(run, await self._engine.pause(run))
+
+    async def resume(self, run: str) -> dict[str, Any]:
+        return await self._after(run, await self._engine.resume(run))
+
+    async def stop(self, run: str) -> dict[str, Any]:
+        return await self._after(run, await self._engine.stop(run))
+
+    async def rerun(self, run: str, step: str) -> dict[str, Any]:
+        return await self._after(run, await self._engine.rerun(run, step))
+
+    async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
+        return await self._after(run, await self._engine.manual_ack(run, step, state, data))
+
+    async def _after(self, run: str, result: Any) -> dict[str, Any]:
+        """What an engine operation answered, or else the run as it now stands."""
+        if isinstance(result, dict):
+            return result
+        return await self.get("flowrun", run)
+
+    async def attempts(self, run: str) -> builtins.list[dict[str, Any]]:
+        found = await self._repo.list(Query("step", labels={RUN_LABEL: run}))
+        return sorted(found, key=_written_order)
+
+    async def events(self, run: str | None = None) -> builtins.list[dict[str, Any]]:
+        labels = {RUN_LABEL: run} if run else {}
+        found = await self._repo.list(Query("event", labels=labels))
+        return sorted(found, key=_written_order)
+
+    def watch(self, kinds: Sequence[str] | None = None, since: int = 0) -> AsyncIterator[Change]:
+        return self._repo.watch(kinds, since)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _parse(text: str) -> Document:
+    from echoer_tui.fsl import parse  # type: ignore[attr-defined]
+
+    document: Document = parse(text)
+    return document
+
+
+def _kind(word: str) -> str:
+    kind = cmd.KIND_ALIASES.get(word.lower())
+    if kind is None or kind not in KINDS:
+        raise NotFoundError(
+            f"this type ({word}) is not supported; expected one of {', '.join(KINDS)}",
+            field="kind",
+        )
+    return kind
+
+
+def _written_order(resource: dict[str, Any]) -> tuple[float, float, int, str]:
+    meta = resource.get("metadata") or {}
+    spec = resource.get("spec") or {}
+    return (
+        float(meta.get("created_time") or 0.0),
+        float(spec.get("time") or spec.get("dispatched_time") or 0.0),
+        int(spec.get("attempt") or 0),
+        str(meta.get("name", "")),
+    )
+
+
+def _merge(*groups: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Diagnostics in order, without the ones both the parser and translation found."""
+    seen: set[tuple[int, str]] = set()
+    out: list[Diagnostic] = []
+    for group in groups:
+        for diagnostic in group:
+            key = (diagnostic.span.start, diagnostic.message)
+            if key not in seen:
+                seen.add(key)
+                out.append(diagnostic)
+    return tuple(out)
+
+
+def _error_reply(error: EchoerError, diagnostics: Sequence[Diagnostic] = ()) -> Reply:
+    if isinstance(error, FslSyntaxError | TranslationError):
+        diagnostics = [*diagnostics, *(d for d in error.diagnostics if isinstance(d, Diagnostic))]
+    return Reply("error", error.message, diagnostics=tuple(diagnostics))
+
+
+def _combine(replies: Sequence[Reply], source: str = "") -> Reply:
+    """One reply for several statements: OK when all were, else every error in order."""
+    if len(replies) == 1 and not source:
+        return replies[0]
+    errors = [r for r in replies if r.status == "error"]
+    diagnostics = tuple(d for r in replies for d in r.diagnostics)
+    done = len(replies) - len(errors)
+    if not errors:
+        return Reply("ok", f"{done} statements" if source or done != 1 else "", diagnostics)
+    where = f"{source}: " if source else ""
+    text = f"{where}{done} of {len(replies)} statements applied\n" + "\n".join(
+        r.text for r in errors
+    )
+    return Reply("error", text, diagnostics, data=[r.data for r in replies])
+
+
+def _read_fsl(path: str) -> str:
+    file = Path(path).expanduser()
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"load: no such file {str(file)!r}", field="path") from None
+    except IsADirectoryError:
+        raise EchoerError(f"load: {str(file)!r} is a directory, not an FSL file") from None
+    except UnicodeDecodeError as error:
+        raise EchoerError(f"load: {str(file)!r} is not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise EchoerError(f"load: cannot read {str(file)!r}: {error.strerror}") from None

@@ -1,0 +1,146 @@
+"""How replies look as text: compact JSON as the original printed it, plain tables, and
+FSL diagnostics with their position and a caret under the offending text.
+
+Kept apart from `local.py` so that a remote workbench and the API format the same
+data the same way.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from echoer_tui.fsl.ast import Diagnostic, Span
+
+LIST_HEADERS = ("name", "kind", "uuid", "version")
+
+
+def compact_json(value: Any) -> str:
+    """JSON as the original's `get` printed it: no spaces, keys sorted (Go sorted map keys)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A boxed text table with upper-case headers, as the original's tablewriter drew it."""
+    body = [[_cell(v) for v in row] for row in rows]
+    head = [h.upper() for h in headers]
+    widths = [
+        max([len(line) for line in h.splitlines() or [""]] + [_width(r[i]) for r in body])
+        for i, h in enumerate(head)
+    ]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out = [rule, *_row_lines(head, widths), rule]
+    for row in body:
+        out.extend(_row_lines(row, widths))
+    if body:
+        out.append(rule)
+    return "\n".join(out)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | dict):
+        return compact_json(value)
+    return str(value)
+
+
+def _width(cell: str) -> int:
+    return max((len(line) for line in cell.splitlines()), default=0)
+
+
+def _row_lines(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
+    split = [c.splitlines() or [""] for c in cells]
+    height = max(len(s) for s in split)
+    lines = []
+    for i in range(height):
+        parts = [(s[i] if i < len(s) else "").ljust(w) for s, w in zip(split, widths, strict=True)]
+        lines.append("| " + " | ".join(parts) + " |")
+    return lines
+
+
+def resource_rows(
+    kind: str, resources: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of `list <kind>`: name, kind, uuid, version (+ state for a flow run)."""
+    headers = list(LIST_HEADERS)
+    if kind == "flowrun":
+        headers.append("state")
+    rows: list[list[Any]] = []
+    for resource in resources:
+        meta = resource.get("metadata") or {}
+        row: list[Any] = [
+            meta.get("name", ""),
+            meta.get("kind", kind),
+            meta.get("uuid", ""),
+            meta.get("version", 0),
+        ]
+        if kind == "flowrun":
+            row.append((resource.get("spec") or {}).get("current_state", ""))
+        rows.append(row)
+    return headers, rows
+
+
+def event_rows(events: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of `events`: when, which step, which state, what happened."""
+    rows: list[list[Any]] = []
+    for event in events:
+        spec = event.get("spec") or {}
+        when = spec.get("time") or (event.get("metadata") or {}).get("created_time") or 0
+        rows.append(
+            [
+                format_time(float(when)),
+                spec.get("resource_name", ""),
+                spec.get("step_name", ""),
+                spec.get("state", ""),
+                spec.get("message", ""),
+            ]
+        )
+    return ["time", "flowrun", "step", "state", "message"], rows
+
+
+def format_time(epoch: float) -> str:
+    if not epoch:
+        return ""
+    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def diagnostic_text(source: str, diagnostic: Diagnostic) -> str:
+    """`line:col: message`, the source line with a caret under the span, then the hint."""
+    lines = [f"{diagnostic.severity if diagnostic.severity == 'warning' else ''}".strip()]
+    head = f"{diagnostic.line}:{diagnostic.column}: {diagnostic.message}"
+    lines = [f"warning {head}" if diagnostic.severity == "warning" else head]
+    excerpt = caret_excerpt(source, diagnostic.span)
+    if excerpt:
+        lines.append(excerpt)
+    if diagnostic.hint:
+        lines.append(f"hint: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def diagnostics_text(source: str, diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(diagnostic_text(source, d) for d in diagnostics)
+
+
+def caret_excerpt(source: str, span: Span) -> str:
+    """The source line of `span` with carets under it (the parser's, once it is there)."""
+    try:
+        from echoer_tui.fsl import caret_excerpt as fsl_caret_excerpt  # type: ignore[attr-defined]
+    except ImportError:
+        return _caret_excerpt(source, span)
+    return str(fsl_caret_excerpt(source, span))
+
+
+def _caret_excerpt(source: str, span: Span) -> str:
+    lines = source.splitlines()
+    if not 1 <= span.line <= len(lines):
+        return ""
+    text = lines[span.line - 1]
+    width = (
+        span.end_column - span.column if span.end_line == span.line else len(text) - span.column + 1
+    )
+    return f"{text}\n{' ' * (span.column - 1)}{'^' * max(width, 1)}"
