@@ -26,6 +26,8 @@ from echoer_tui.config import Listen, resolve_data_dir, resolve_listen, resolve_
 from echoer_tui.errors import EchoerError
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from echoer_tui.service.facade import Workbench
     from echoer_tui.service.local import LocalWorkbench
 
@@ -68,12 +70,41 @@ def bind_socket(listen: Listen) -> socket.socket:
 
 
 @asynccontextmanager
+async def serve_asgi(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
+    """Serve `app` on the bound `sock` with uvicorn on this loop until the block exits."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    main_loop: asyncio.Task[None] | None = None
+    try:
+        await server.startup(sockets=[sock])
+        if server.should_exit:
+            raise ListenError(f"cannot listen on {sock.getsockname()}")
+        main_loop = asyncio.create_task(server.main_loop(), name="echoer-http")
+        yield
+    finally:
+        server.should_exit = True
+        if main_loop is not None:
+            await main_loop
+        if server.started:
+            await server.shutdown(sockets=[sock])
+        sock.close()
+
+
+@asynccontextmanager
 async def embedded(
     data_dir: Path, listen: Listen, token: str | None = None
 ) -> AsyncIterator[LocalWorkbench]:
     """Store + engine + facade + API on this loop; yields the running workbench."""
-    import uvicorn
-
     from echoer_tui.api.app import create_app
     from echoer_tui.engine import Engine
     from echoer_tui.service.local import LocalWorkbench
@@ -86,42 +117,25 @@ async def embedded(
     except BaseException:
         sock.close()
         raise
-    engine = Engine(store, ack_url=f"{real.url}/step")
-    workbench = LocalWorkbench(store, engine, real.url)
-    app = create_app(workbench, engine.ack, token=token)
-    config = uvicorn.Config(
-        app,
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-    )
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    main_loop: asyncio.Task[None] | None = None
-    started = False
     try:
-        await server.startup(sockets=[sock])
-        if server.should_exit:
-            raise ListenError(f"cannot listen on {real}")
-        main_loop = asyncio.create_task(server.main_loop(), name="echoer-api")
-        await workbench.start()
-        started = True
-        yield workbench
-    finally:
-        app.state.api.closing.set()
-        server.should_exit = True
-        if main_loop is not None:
-            await main_loop
-        if server.started:
-            await server.shutdown(sockets=[sock])
-        sock.close()
+        engine = Engine(store, ack_url=f"{real.url}/step")
+        workbench = LocalWorkbench(store, engine, real.url)
+        app = create_app(workbench, engine.ack, token=token)
+        started = False
         try:
+            async with serve_asgi(app, sock):
+                try:
+                    await workbench.start()
+                    started = True
+                    yield workbench
+                finally:
+                    # Long-lived streams (/watch) end now, so the server can stop.
+                    app.state.api.closing.set()
+        finally:
             if started:
                 await workbench.close()
-        finally:
-            await store.close()
+    finally:
+        await store.close()
 
 
 def open_workbench(args: argparse.Namespace) -> AbstractAsyncContextManager[Workbench]:
