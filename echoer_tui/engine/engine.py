@@ -1,0 +1,694 @@
+"""The engine: drives every flow run as a finite-state machine against its action services.
+
+Each transition (start, ack, dispatch outcome, timer, operation) runs under the run's
+own lock, reads the run and its attempt, computes the next state with
+`transitions`, and writes the run, the attempt, the events and the timer changes in
+one `repo.commit()`, so a crash never leaves them disagreeing. Network calls happen
+outside the lock: an action that acks before its dispatch POST returns finds the run
+free, and its ack wins; the late dispatch completion then only counts as "sent".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from echoer_tui.engine.clock import Clock, SystemClock, TimerHandle
+from echoer_tui.engine.delay_queue import TIMER_KIND, DelayedOp, DelayQueue
+from echoer_tui.engine.dispatch import Dispatcher, DispatchOutcome
+from echoer_tui.engine.transitions import (
+    RUN_LABEL,
+    StepDef,
+    declared_states,
+    enter,
+    event,
+    find_step,
+    finish_attempt,
+    is_finished,
+    merge_globals,
+    new_attempt,
+    resolve_edge,
+    step_defs,
+)
+from echoer_tui.engine.wire import Ack, dispatch_body
+from echoer_tui.errors import AckError, InvalidOperationError, NotFoundError
+from echoer_tui.model.resources import (
+    DEFAULT_RETRIES,
+    DONE,
+    FINISHED_STATES,
+    READY,
+    STOPPED,
+    SUSPEND,
+    TIMEOUT,
+    ActionSpec,
+    Resource,
+)
+from echoer_tui.storage.repository import Delete, Put, Query, Repository, Write
+
+log = logging.getLogger(__name__)
+
+GC_INTERVAL_MAX = 60.0
+"""Longest pause between two sweeps for finished runs (when `gc_after` is set)."""
+
+
+@dataclass
+class _Transition:
+    """What one transition writes; committed at once by `Engine._commit`."""
+
+    run: Resource
+    now: float
+    attempts: dict[str, Resource] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    timers_added: list[DelayedOp] = field(default_factory=list)
+    timers_removed: list[DelayedOp] = field(default_factory=list)
+    dispatch: list[str] = field(default_factory=list)
+
+    def touch(self, attempt: Resource) -> None:
+        self.attempts[attempt.name] = attempt
+
+    def note(self, message: str, **kwargs: Any) -> None:
+        self.events.append(event(self.run, len(self.events), self.now, message, **kwargs))
+
+
+class Engine:
+    """Flow runs as state machines: start, acks, retries, deadlines, pause/continue/stop/rerun."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        *,
+        ack_url: str,
+        clock: Clock | None = None,
+        retry_base: float = 1.0,
+        gc_after: float | None = None,
+        request_timeout: float = 10.0,
+    ) -> None:
+        self._repo = repo
+        self.ack_url = ack_url
+        self._clock: Clock = clock or SystemClock()
+        self._retry_base = retry_base
+        self._gc_after = gc_after
+        self._dispatcher = Dispatcher(ack_url=ack_url, request_timeout=request_timeout)
+        self._queue = DelayQueue(self._clock, self._on_due)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._by_uuid: dict[str, tuple[str, str]] = {}
+        """attempt uuid -> (run name, attempt name): an ack finds its attempt in O(1)."""
+        self._dispatching: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._gc_handle: TimerHandle | None = None
+        self._started = False
+
+    # --- life ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Reload the delay queue and the uuid index, resume every run mid-flight, start timers."""
+        for timer in await self._repo.list(Query(TIMER_KIND)):
+            self._queue.added(DelayedOp.from_resource(timer))
+        for attempt in await self._repo.list(Query("step")):
+            meta = attempt["metadata"]
+            owner = str((attempt.get("spec") or {}).get("flow_id", ""))
+            self._by_uuid[str(meta["uuid"])] = (owner, str(meta["name"]))
+        self._started = True
+        for flowrun in await self._repo.list(Query("flowrun")):
+            name = str(flowrun["metadata"]["name"])
+            try:
+                await self._recover(name)
+            except Exception:  # one broken run must not keep the others from resuming
+                log.exception("could not resume flow run %s", name)
+        self._queue.start()
+        self._arm_gc()
+
+    async def close(self) -> None:
+        """Stop timers and in-flight work; whatever was mid-flight resumes at the next start."""
+        self._started = False
+        self._queue.stop()
+        if self._gc_handle is not None:
+            self._gc_handle.cancel()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._dispatcher.close()
+
+    # --- operations ----------------------------------------------------------------------
+    async def launch(self, run: str) -> dict[str, Any]:
+        """A flow run was just stored in state `ready`: enter its first declared step."""
+        async with self._lock(run):
+            flowrun = await self._load_run(run)
+            state = flowrun.spec.current_state
+            if state != READY or flowrun.spec.attempts:
+                raise InvalidOperationError(f"flow run {run} has already started (it is {state})")
+            return await self._commit(self._start(flowrun))
+
+    async def ack(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """An action service (or a person) answers a step attempt (the `POST /step` body)."""
+        msg = Ack.parse(body)
+        found = self._by_uuid.get(msg.uuid)
+        if found is None:
+            raise NotFoundError(f"no step attempt has uuid {msg.uuid!r}", field="uuid")
+        run_name, attempt_name = found
+        async with self._lock(run_name):
+            attempt = await self._get("step", attempt_name)
+            flowrun = await self._get("flowrun", run_name)
+            if attempt is None or flowrun is None:
+                raise NotFoundError(f"no step attempt has uuid {msg.uuid!r}", field="uuid")
+            step = find_step(flowrun.spec, attempt.spec.step_name)
+            self._check_ack(msg, flowrun, step, await self._action(step.action_name))
+            reply = {"run": run_name, "step": step.name, "uuid": msg.uuid}
+            if is_finished(attempt.spec):
+                answered = attempt.spec.response.get("state") or "no answer"
+                return {
+                    **reply,
+                    "changed": False,
+                    "state": flowrun.spec.current_state,
+                    "message": f"step {step.name} attempt {attempt.spec.attempt} has already "
+                    f"finished ({answered}); this ack changes nothing",
+                }
+            if (
+                flowrun.spec.current_state in FINISHED_STATES
+                or flowrun.spec.current_attempt != msg.uuid
+            ):
+                return {
+                    **reply,
+                    "changed": False,
+                    "state": flowrun.spec.current_state,
+                    "message": f"flow run {run_name} no longer waits on this attempt "
+                    f"(it is {flowrun.spec.current_state}); ack ignored",
+                }
+            change = _Transition(flowrun, self._clock.now())
+            merge_globals(flowrun.spec.global_variable, msg.global_variables)
+            merge_globals(attempt.spec.global_variables, msg.global_variables)
+            if not msg.done:
+                if msg.data:
+                    attempt.spec.data = msg.data
+                change.touch(attempt)
+                change.note(
+                    f"step {step.name} reports progress" + (f" ({msg.state})" if msg.state else ""),
+                    attempt=attempt,
+                    state=msg.state,
+                )
+                await self._commit(change)
+                return {
+                    **reply,
+                    "changed": True,
+                    "state": flowrun.spec.current_state,
+                    "message": "progress recorded; the step keeps waiting",
+                }
+            self._end_attempt(change, attempt, msg.state, data=msg.data)
+            if flowrun.spec.current_state == SUSPEND:
+                change.note(
+                    f"step {step.name} answered {msg.state} while the run is paused; "
+                    "the edge is followed on continue",
+                    attempt=attempt,
+                    state=msg.state,
+                )
+            else:
+                self._follow(change, attempt, msg.state)
+            stored = await self._commit(change)
+            return {
+                **reply,
+                "changed": True,
+                "state": stored["spec"]["current_state"],
+                "message": f"step {step.name} answered {msg.state}",
+            }
+
+    async def manual_ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
+        """Answer the attempt `run` currently waits on for `step`, as its action would."""
+        flowrun = await self._load_run(run)
+        spec = flowrun.spec
+        if spec.current_state in FINISHED_STATES:
+            raise InvalidOperationError(
+                f"flow run {run} has finished ({spec.current_state}); no step waits for an ack"
+            )
+        found = self._by_uuid.get(spec.current_attempt)
+        if not spec.current_attempt or found is None:
+            raise InvalidOperationError(
+                f"flow run {run} waits on no step (it is {spec.current_state})"
+            )
+        attempt = await self._get("step", found[1])
+        if attempt is None or attempt.spec.step_name != step:
+            waiting = attempt.spec.step_name if attempt is not None else "none"
+            raise InvalidOperationError(f"flow run {run} waits on step {waiting}, not {step}")
+        if is_finished(attempt.spec):
+            raise InvalidOperationError(
+                f"step {step} of flow run {run} has already answered "
+                f"{attempt.spec.response.get('state') or 'nothing'}"
+            )
+        return await self.ack(
+            {
+                "flowId": run,
+                "stepName": step,
+                "ackState": state,
+                "uuid": spec.current_attempt,
+                "done": True,
+                "data": data,
+            }
+        )
+
+    async def pause(self, run: str) -> dict[str, Any]:
+        """Hold the run: acks are recorded, no edge is followed, nothing is dispatched."""
+        async with self._lock(run):
+            flowrun = await self._load_run(run)
+            state = flowrun.spec.current_state
+            if state == SUSPEND:
+                raise InvalidOperationError(f"flow run {run} is already paused")
+            if state in FINISHED_STATES:
+                raise InvalidOperationError(
+                    f"flow run {run} has finished ({state}); nothing to pause"
+                )
+            if state == READY:
+                raise InvalidOperationError(f"flow run {run} has not started yet")
+            change = _Transition(flowrun, self._clock.now())
+            enter(flowrun.spec, SUSPEND, "pause")
+            change.note(f"paused at step {state}", state=SUSPEND)
+            return await self._commit(change)
+
+    async def resume(self, run: str) -> dict[str, Any]:
+        """Continue a paused run: follow an ack recorded meanwhile, or dispatch what was held."""
+        async with self._lock(run):
+            flowrun = await self._load_run(run)
+            state = flowrun.spec.current_state
+            if state != SUSPEND:
+                raise InvalidOperationError(f"flow run {run} is not paused (it is {state})")
+            change = _Transition(flowrun, self._clock.now())
+            attempt = await self._current_attempt(flowrun)
+            if attempt is None:
+                enter(flowrun.spec, STOPPED, "continue")
+                flowrun.spec.last_err = "the step attempt the run waited on is missing"
+                change.note(f"stopped: {flowrun.spec.last_err}", event_type="error", state=STOPPED)
+                return await self._commit(change)
+            answered = str(attempt.spec.response.get("state") or "")
+            if is_finished(attempt.spec) and answered:
+                change.note(
+                    f"continued; following the {answered} recorded while paused",
+                    attempt=attempt,
+                    state=answered,
+                )
+                self._follow(change, attempt, answered, detail=attempt.spec.last_err)
+            else:
+                enter(flowrun.spec, attempt.spec.step_name, "continue")
+                change.note(
+                    f"continued at step {attempt.spec.step_name}",
+                    attempt=attempt,
+                    state=attempt.spec.step_name,
+                )
+                if self._needs_dispatch(attempt, retry_due_only=True):
+                    change.dispatch.append(attempt.name)
+            return await self._commit(change)
+
+    async def stop(self, run: str) -> dict[str, Any]:
+        """End the run for good (it can still be re-run from a step)."""
+        async with self._lock(run):
+            flowrun = await self._load_run(run)
+            state = flowrun.spec.current_state
+            if state in FINISHED_STATES:
+                raise InvalidOperationError(f"flow run {run} has already finished ({state})")
+            change = _Transition(flowrun, self._clock.now())
+            attempt = await self._current_attempt(flowrun)
+            if attempt is not None and not is_finished(attempt.spec):
+                self._end_attempt(change, attempt, "", err="the run was stopped")
+            self._finish_run(change, STOPPED, "stop")
+            change.note("stopped on request", state=STOPPED)
+            return await self._commit(change)
+
+    async def rerun(self, run: str, step: str) -> dict[str, Any]:
+        """Start a stopped or done run again from `step`, as a new attempt."""
+        async with self._lock(run):
+            flowrun = await self._load_run(run)
+            state = flowrun.spec.current_state
+            if state not in FINISHED_STATES:
+                raise InvalidOperationError(
+                    f"flow run {run} is {state}; only a stopped or done run can be re-run "
+                    "(stop it first)"
+                )
+            target = find_step(flowrun.spec, step)
+            change = _Transition(flowrun, self._clock.now())
+            flowrun.spec.last_err = ""
+            change.note(f"re-run from step {step}", state=step)
+            self._enter_step(change, target, "rerun")
+            return await self._commit(change)
+
+    async def delete_run(self, run: str) -> None:
+        """Remove a run with its attempts, events and timers."""
+        async with self._lock(run):
+            raw = await self._repo.get("flowrun", run)
+            if raw is None:
+                raise NotFoundError(f"flow run {run} does not exist", field="name")
+            owned = Query("step", labels={RUN_LABEL: run})
+            attempts = await self._repo.list(owned)
+            events = await self._repo.list(Query("event", labels={RUN_LABEL: run}))
+            timers = await self._repo.list(Query(TIMER_KIND, labels={RUN_LABEL: run}))
+            writes: list[Write] = [Delete("flowrun", run)]
+            writes += [Delete("step", a["metadata"]["name"]) for a in attempts]
+            writes += [Delete("event", e["metadata"]["name"]) for e in events]
+            writes += [Delete(TIMER_KIND, t["metadata"]["name"]) for t in timers]
+            await self._repo.commit(writes)
+            for timer in timers:
+                self._queue.removed(str(timer["metadata"]["name"]))
+            for attempt in attempts:
+                self._by_uuid.pop(str(attempt["metadata"]["uuid"]), None)
+        self._locks.pop(run, None)
+
+    async def collect_garbage(self) -> list[str]:
+        """Delete finished runs older than `gc_after` seconds; the names removed."""
+        if self._gc_after is None:
+            return []
+        cutoff = self._clock.now() - self._gc_after
+        removed = []
+        for raw in await self._repo.list(Query("flowrun")):
+            spec, meta = raw["spec"], raw["metadata"]
+            if spec.get("current_state") in FINISHED_STATES and meta["updated_time"] < cutoff:
+                try:
+                    await self.delete_run(str(meta["name"]))
+                except NotFoundError:
+                    continue
+                removed.append(str(meta["name"]))
+        return removed
+
+    # --- transitions ---------------------------------------------------------------------
+    def _start(self, flowrun: Resource) -> _Transition:
+        change = _Transition(flowrun, self._clock.now())
+        if not flowrun.spec.history_states:
+            flowrun.spec.history_states.append(READY)
+        steps = step_defs(flowrun.spec)
+        if not steps:
+            self._finish_run(change, STOPPED, "start", err="the flow run declares no step")
+            change.note("stopped: the flow run declares no step", event_type="error", state=STOPPED)
+            return change
+        change.note("started", state=READY)
+        self._enter_step(change, steps[0], "start")
+        return change
+
+    def _enter_step(self, change: _Transition, step: StepDef, trigger: str) -> None:
+        attempt = new_attempt(change.run, step, change.now)
+        enter(change.run.spec, step.name, trigger)
+        change.touch(attempt)
+        change.dispatch.append(attempt.name)
+        change.note(
+            f"entered step {step.name} (attempt {attempt.spec.attempt})",
+            attempt=attempt,
+            state=step.name,
+        )
+
+    def _end_attempt(
+        self,
+        change: _Transition,
+        attempt: Resource,
+        state: str,
+        *,
+        data: str | None = None,
+        err: str = "",
+    ) -> None:
+        finish_attempt(attempt.spec, state, change.now, data=data, err=err)
+        change.timers_removed += self._queue.of_attempt(attempt.name)
+        change.touch(attempt)
+        if state:
+            change.note(
+                f"step {attempt.spec.step_name} answered {state}" + (f" ({err})" if err else ""),
+                attempt=attempt,
+                state=state,
+                event_type="warning" if state == TIMEOUT else "info",
+            )
+
+    def _follow(self, change: _Transition, attempt: Resource, state: str, detail: str = "") -> None:
+        """The attempt ended in `state`: follow its edge (a new attempt, done, or stop)."""
+        step = find_step(change.run.spec, attempt.spec.step_name)
+        edge = resolve_edge(step, state, detail)
+        if edge.target is None:
+            self._finish_run(change, STOPPED, state, err=edge.reason)
+            change.note(f"stopped: {edge.reason}", event_type="error", state=STOPPED)
+        elif edge.target == DONE:
+            self._finish_run(change, DONE, state)
+            change.note("done", state=DONE)
+        else:
+            try:
+                target = find_step(change.run.spec, edge.target)
+            except NotFoundError:
+                reason = f"step {step.name} leads {state} to {edge.target}, which is not a step"
+                self._finish_run(change, STOPPED, state, err=reason)
+                change.note(f"stopped: {reason}", event_type="error", state=STOPPED)
+                return
+            self._enter_step(change, target, state)
+
+    @staticmethod
+    def _finish_run(change: _Transition, final: str, trigger: str, err: str = "") -> None:
+        enter(change.run.spec, final, trigger)
+        change.run.spec.current_attempt = ""
+        if err:
+            change.run.spec.last_err = err
+
+    # --- dispatch ------------------------------------------------------------------------
+    def _needs_dispatch(self, attempt: Resource, *, retry_due_only: bool) -> bool:
+        """Not yet sent, not being sent, and no retry waiting for a later moment."""
+        if is_finished(attempt.spec) or attempt.spec.dispatched_time:
+            return False
+        if attempt.name in self._dispatching:
+            return False
+        retries = self._queue.of_attempt(attempt.name, "retry")
+        if not retries:
+            return True
+        return retry_due_only and all(t.due <= self._clock.now() for t in retries)
+
+    async def _dispatch(self, attempt_name: str) -> None:
+        if attempt_name in self._dispatching:
+            return  # never two POSTs for one attempt at the same moment
+        self._dispatching.add(attempt_name)
+        try:
+            attempt = await self._get("step", attempt_name)
+            if attempt is None:
+                return
+            flowrun = await self._get("flowrun", attempt.spec.flow_id)
+            if (
+                flowrun is None
+                or is_finished(attempt.spec)
+                or flowrun.spec.current_attempt != attempt.metadata.uuid
+                or flowrun.spec.current_state in (SUSPEND, *FINISHED_STATES)
+            ):
+                return
+            action = await self._action(attempt.spec.action_run.action_name)
+            if action is None:
+                outcome = DispatchOutcome(
+                    False, error=f"action {attempt.spec.action_run.action_name} does not exist"
+                )
+            else:
+                body = dispatch_body(
+                    attempt.spec.action_run.action_params,
+                    run=flowrun.name,
+                    step=attempt.spec.step_name,
+                    ack_states=action.return_states,
+                    uuid=attempt.metadata.uuid,
+                    global_variables=flowrun.spec.global_variable,
+                )
+                outcome = await self._dispatcher.send(action, body)
+            await self._after_dispatch(flowrun.name, attempt_name, outcome, action)
+        finally:
+            self._dispatching.discard(attempt_name)
+
+    async def _after_dispatch(
+        self, run: str, attempt_name: str, outcome: DispatchOutcome, action: ActionSpec | None
+    ) -> None:
+        async with self._lock(run):
+            attempt = await self._get("step", attempt_name)
+            flowrun = await self._get("flowrun", run)
+            if (
+                attempt is None
+                or flowrun is None
+                or is_finished(attempt.spec)
+                or flowrun.spec.current_attempt != attempt.metadata.uuid
+            ):
+                # The ack won the race (or the run was stopped): the POST just counts as sent.
+                return
+            change = _Transition(flowrun, self._clock.now())
+            change.timers_removed += self._queue.of_attempt(attempt_name, "retry")
+            change.touch(attempt)
+            step = attempt.spec.step_name
+            if outcome.ok:
+                attempt.spec.dispatched_time = change.now
+                attempt.spec.last_err = ""
+                change.note(f"step {step} dispatched to {outcome.endpoint}", attempt=attempt)
+                if action is not None and action.timeout > 0:
+                    change.timers_removed += self._queue.of_attempt(attempt_name, "deadline")
+                    change.timers_added.append(
+                        DelayedOp.for_attempt(
+                            change.now + action.timeout, "deadline", run, attempt_name
+                        )
+                    )
+            else:
+                limit = action.retry if action is not None else DEFAULT_RETRIES
+                attempt.spec.last_err = outcome.error
+                if attempt.spec.retry_count < limit:
+                    attempt.spec.retry_count += 1
+                    n = attempt.spec.retry_count
+                    delay = self._retry_base * 2 ** (n - 1)
+                    change.timers_added.append(
+                        DelayedOp.for_attempt(
+                            change.now + delay, "retry", run, attempt_name, tag=str(n)
+                        )
+                    )
+                    change.note(
+                        f"dispatch of step {step} failed ({outcome.error}); "
+                        f"retry {n} of {limit} in {delay:g} s",
+                        attempt=attempt,
+                        event_type="warning",
+                    )
+                else:
+                    detail = f"dispatch failed after {limit} retries: {outcome.error}"
+                    self._end_or_hold(change, attempt, detail)
+            await self._commit(change)
+
+    def _end_or_hold(self, change: _Transition, attempt: Resource, detail: str) -> None:
+        """The attempt ends in TIMEOUT; its edge is followed unless the run is paused."""
+        self._end_attempt(change, attempt, TIMEOUT, err=detail)
+        if change.run.spec.current_state != SUSPEND:
+            self._follow(change, attempt, TIMEOUT, detail)
+
+    # --- timers --------------------------------------------------------------------------
+    def _on_due(self, entry: DelayedOp) -> None:
+        self._spawn(self._fire(entry))
+
+    async def _fire(self, entry: DelayedOp) -> None:
+        async with self._lock(entry.run):
+            attempt = await self._get("step", entry.attempt)
+            flowrun = await self._get("flowrun", entry.run)
+            live = (
+                attempt is not None
+                and flowrun is not None
+                and not is_finished(attempt.spec)
+                and flowrun.spec.current_attempt == attempt.metadata.uuid
+            )
+            if not live or attempt is None or flowrun is None:
+                if entry in self._queue.of_attempt(entry.attempt):
+                    await self._repo.commit([entry.delete()])
+                    self._queue.removed(entry.name)
+                return
+            if entry.op == "deadline":
+                action = await self._action(attempt.spec.action_run.action_name)
+                seconds = action.timeout if action is not None else 0
+                change = _Transition(flowrun, self._clock.now())
+                self._end_or_hold(change, attempt, f"no ack within {seconds:g} s")
+                await self._commit(change)
+                return
+            if flowrun.spec.current_state == SUSPEND:
+                return  # held; `continue` dispatches it (the retry entry stays until then)
+        await self._dispatch(entry.attempt)
+
+    # --- recovery and gc -----------------------------------------------------------------
+    async def _recover(self, run: str) -> None:
+        async with self._lock(run):
+            flowrun = await self._get("flowrun", run)
+            if flowrun is None:
+                return
+            state = flowrun.spec.current_state
+            if state == READY and not flowrun.spec.attempts:
+                await self._commit(self._start(flowrun))
+                return
+            if state in FINISHED_STATES or state in (READY, SUSPEND):
+                return
+            attempt = await self._current_attempt(flowrun)
+            change = _Transition(flowrun, self._clock.now())
+            if attempt is None:
+                self._finish_run(
+                    change, STOPPED, "recover", err="the step attempt the run waited on is missing"
+                )
+                change.note(f"stopped: {flowrun.spec.last_err}", event_type="error", state=STOPPED)
+                await self._commit(change)
+            elif is_finished(attempt.spec) and attempt.spec.response.get("state"):
+                self._follow(change, attempt, str(attempt.spec.response["state"]))
+                await self._commit(change)
+            elif self._needs_dispatch(attempt, retry_due_only=False):
+                self._spawn(self._dispatch(attempt.name))
+
+    def _arm_gc(self) -> None:
+        if self._gc_after is None or not self._started:
+            return
+        interval = max(0.001, min(self._gc_after / 2, GC_INTERVAL_MAX))
+        self._gc_handle = self._clock.call_at(
+            self._clock.now() + interval, lambda: self._spawn(self._gc_tick())
+        )
+
+    async def _gc_tick(self) -> None:
+        try:
+            removed = await self.collect_garbage()
+            if removed:
+                log.info("removed %d finished flow runs", len(removed))
+        finally:
+            self._arm_gc()
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _lock(self, run: str) -> asyncio.Lock:
+        lock = self._locks.get(run)
+        if lock is None:
+            lock = self._locks[run] = asyncio.Lock()
+        return lock
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._reap)
+
+    def _reap(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("engine task failed", exc_info=task.exception())
+
+    async def _get(self, kind: str, name: str) -> Resource | None:
+        raw = await self._repo.get(kind, name)
+        return Resource.from_dict(raw) if raw is not None else None
+
+    async def _load_run(self, run: str) -> Resource:
+        flowrun = await self._get("flowrun", run)
+        if flowrun is None:
+            raise NotFoundError(f"flow run {run} does not exist", field="name")
+        return flowrun
+
+    async def _current_attempt(self, flowrun: Resource) -> Resource | None:
+        found = self._by_uuid.get(flowrun.spec.current_attempt)
+        return await self._get("step", found[1]) if found is not None else None
+
+    async def _action(self, name: str) -> ActionSpec | None:
+        action = await self._get("action", name)
+        return action.spec if action is not None else None
+
+    @staticmethod
+    def _check_ack(msg: Ack, flowrun: Resource, step: StepDef, action: ActionSpec | None) -> None:
+        if msg.flow_id and msg.flow_id != flowrun.name:
+            raise AckError(
+                f"flowId {msg.flow_id!r} does not match the attempt's flow run {flowrun.name!r}",
+                field="flowId",
+            )
+        if msg.step_name and msg.step_name != step.name:
+            raise AckError(
+                f"stepName {msg.step_name!r} does not match the attempt's step {step.name!r}",
+                field="stepName",
+            )
+        declared = declared_states(action.return_states if action is not None else None, step)
+        if msg.state and msg.state not in declared:
+            raise AckError(
+                f"ackState {msg.state!r} is not a state of action {step.action_name} "
+                f"(it declares {', '.join(declared) or 'none'})",
+                field="ackState",
+            )
+
+    async def _commit(self, change: _Transition) -> dict[str, Any]:
+        """Write the transition at once, then update the queue and index and dispatch."""
+        writes: list[Write] = [Put(change.run.to_dict())]
+        writes += [Put(a.to_dict()) for a in change.attempts.values()]
+        writes += [Put(e) for e in change.events]
+        removed = {t.name: t for t in change.timers_removed}
+        writes += [t.delete() for t in removed.values()]
+        writes += [t.put() for t in change.timers_added]
+        # cast: Repository.list shadows the builtin in the protocol's annotations
+        stored = cast("Sequence[dict[str, Any] | None]", await self._repo.commit(writes))
+        for name in removed:
+            self._queue.removed(name)
+        for timer in change.timers_added:
+            self._queue.added(timer)
+        for attempt in change.attempts.values():
+            self._by_uuid[attempt.metadata.uuid] = (change.run.name, attempt.name)
+        for name in change.dispatch:
+            self._spawn(self._dispatch(name))
+        run = stored[0]
+        assert run is not None
+        return run

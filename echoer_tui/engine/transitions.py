@@ -1,0 +1,202 @@
+"""The flow-run state machine as pure functions: which edge a state follows, what a run
+and an attempt look like after a transition, and the event that records it.
+
+No I/O: the engine reads resources, calls these, and commits the result in one write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from echoer_tui.errors import NotFoundError
+from echoer_tui.model.resources import (
+    DONE,
+    FINISHED_STATES,
+    READY,
+    SUSPEND,
+    TIMEOUT,
+    ActionRun,
+    EventSpec,
+    FlowRunSpec,
+    Metadata,
+    Resource,
+    StepSpec,
+    new_uuid,
+)
+
+RUN_LABEL = "flowrun"
+"""Label on attempts, events and timers naming the run they belong to."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepDef:
+    """One declared step of a flow run: its action, args and edges."""
+
+    name: str
+    type: str
+    action_name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    returns: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_resource(cls, data: Mapping[str, Any]) -> StepDef:
+        meta = data.get("metadata") or {}
+        spec = data.get("spec") or {}
+        run = spec.get("action_run") or {}
+        return cls(
+            name=str(meta.get("name") or spec.get("step_name") or ""),
+            type=str(spec.get("type") or "step"),
+            action_name=str(run.get("action_name") or ""),
+            params=dict(run.get("action_params") or {}),
+            returns=dict(run.get("return_state_map") or {}),
+        )
+
+
+def step_defs(run: FlowRunSpec) -> list[StepDef]:
+    return [StepDef.from_resource(s) for s in run.steps]
+
+
+def find_step(run: FlowRunSpec, name: str) -> StepDef:
+    for step in step_defs(run):
+        if step.name == name:
+            return step
+    names = ", ".join(s.name for s in step_defs(run)) or "none"
+    raise NotFoundError(f"the run has no step {name!r} (its steps: {names})", field="step")
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """Where a step's final state leads: a step name, `done`, or nowhere (`target` None)."""
+
+    target: str | None
+    reason: str = ""
+
+
+def resolve_edge(step: StepDef, state: str, detail: str = "") -> Edge:
+    """The edge `state` follows out of `step`; an unmapped state stops the run with a reason."""
+    if state in step.returns:
+        return Edge(step.returns[state])
+    if not step.returns and state != TIMEOUT:
+        return Edge(DONE)  # `()`: done whatever the action returns
+    mapped = " | ".join(f"{k}->{v}" for k, v in step.returns.items()) or "nothing"
+    if state == TIMEOUT:
+        why = f": {detail}" if detail else ""
+        return Edge(
+            None,
+            f"step {step.name} ended in TIMEOUT{why}; the step maps no TIMEOUT edge "
+            f"(it maps {mapped})",
+        )
+    return Edge(
+        None, f"step {step.name} answered {state}, which the step does not map (it maps {mapped})"
+    )
+
+
+def enter(run: FlowRunSpec, state: str, trigger: str) -> None:
+    """The run enters `state` because of `trigger` (an ack state or an operation)."""
+    run.last_state = run.current_state
+    run.current_state = state
+    run.history_states.append(state)
+    run.last_event = trigger
+
+
+def is_active(run: FlowRunSpec) -> bool:
+    """The run is at a step (not ready, suspended or finished)."""
+    return run.current_state not in FINISHED_STATES and run.current_state not in (READY, SUSPEND)
+
+
+def attempt_name(run: str, step: str, n: int) -> str:
+    return f"{run}.{step}.{n}"
+
+
+def new_attempt(run: Resource, step: StepDef, now: float) -> Resource:
+    """The next attempt of `step` (counted on the run), carrying the run's globals."""
+    spec: FlowRunSpec = run.spec
+    spec.attempts += 1
+    uuid = new_uuid()
+    attempt = StepSpec(
+        flow_id=run.name,
+        flow_run_uuid=run.metadata.uuid,
+        action_run=ActionRun(step.action_name, dict(step.params), dict(step.returns), False),
+        type=step.type,
+        global_variables=dict(spec.global_variable),
+        step_name=step.name,
+        attempt=spec.attempts,
+    )
+    meta = Metadata(
+        name=attempt_name(run.name, step.name, spec.attempts),
+        kind="step",
+        uuid=uuid,
+        labels={RUN_LABEL: run.name, "step": step.name},
+        created_time=now,
+    )
+    spec.current_attempt = uuid
+    return Resource(meta, attempt)
+
+
+def finish_attempt(
+    attempt: StepSpec, state: str, now: float, *, data: str | None = None, err: str = ""
+) -> None:
+    """The attempt is over: with an answer (`state`) or without one (`state` "")."""
+    if state:
+        attempt.response = {"state": state}
+        attempt.acked_time = now
+        attempt.action_run.done = True
+    if data is not None:
+        attempt.data = data
+    attempt.finished_time = now
+    if err:
+        attempt.last_err = err
+
+
+def is_finished(attempt: StepSpec) -> bool:
+    return attempt.finished_time > 0 or attempt.action_run.done
+
+
+def event(
+    run: Resource,
+    serial: int,
+    now: float,
+    message: str,
+    *,
+    event_type: str = "info",
+    attempt: Resource | None = None,
+    state: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event resource about `run`; `serial` orders the events of one commit."""
+    # The run's version before this commit, zero-padded, keeps a run's events in order by name.
+    name = f"{run.name}.{run.metadata.version + 1:08d}.{serial}"
+    spec = EventSpec(
+        resource_kind="flowrun",
+        resource_name=run.name,
+        message=message,
+        event_type=event_type,
+        time=now,
+        step_name=attempt.spec.step_name if attempt is not None else "",
+        attempt_uuid=attempt.metadata.uuid if attempt is not None else "",
+        state=state,
+        data=dict(data or {}),
+    )
+    if attempt is not None:
+        spec.data.setdefault("attempt", attempt.name)
+    meta = Metadata(name=name, kind="event", labels={RUN_LABEL: run.name}, created_time=now)
+    return Resource(meta, spec).to_dict()
+
+
+def merge_globals(target: dict[str, Any], update: Mapping[str, Any]) -> bool:
+    """Merge an ack's globalVariables into `target`; whether anything changed."""
+    changed = False
+    for key, value in update.items():
+        if target.get(key, object()) != value:
+            target[str(key)] = value
+            changed = True
+    return changed
+
+
+def declared_states(return_states: Sequence[str] | None, step: StepDef) -> list[str]:
+    """The states an ack may carry: the action's, or the step's own map when the action is gone."""
+    if return_states:
+        return list(return_states)
+    return [s for s in step.returns if s != TIMEOUT]
