@@ -39,6 +39,8 @@ ALIASES = {"deploy": "deploy_1", "deploy1": "deploy_1", "approval2": "approval_2
 """Paths the original demo services and README used for the same actions."""
 
 FAIL_STATE = "FAIL"
+ACK_URL_HEADER = "Echoer-Ack-Url"
+"""The engine names its ack URL in this dispatch header (an echoer extension)."""
 
 Log = Callable[[str], None]
 
@@ -103,6 +105,8 @@ class Dispatch:
     global_variables: Mapping[str, Any]
     attempt: int
     """1-based: how many distinct attempts of this run's step this service has seen."""
+    ack_url: str = ""
+    """The engine's `Echoer-Ack-Url` hint, used when no engine URL was configured."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +129,7 @@ class AckPolicy:
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.fail_rate <= 1.0:
-            raise EchoerError(
-                f"--fail-rate {self.fail_rate}: expected a share between 0 and 1",
-                field="fail_rate",
-            )
+        check_fail_rate(self.fail_rate)
 
     def choose(self, dispatch: Dispatch) -> tuple[str, str]:
         """The state to ack with, and a note when the script had to be overruled."""
@@ -146,6 +146,20 @@ class AckPolicy:
         if self.fail_rate and self.rng.random() < self.fail_rate:
             return fail_like(dispatch.ack_states), ""
         return default, ""
+
+
+def check_fail_rate(rate: float) -> float:
+    if not 0.0 <= rate <= 1.0:
+        raise EchoerError(
+            f"--fail-rate {rate}: expected a share between 0 and 1", field="fail_rate"
+        )
+    return rate
+
+
+def check_delay(delay: float) -> float:
+    if delay < 0:
+        raise EchoerError(f"--delay {delay}: expected 0 or more seconds", field="delay")
+    return delay
 
 
 def fail_like(states: tuple[str, ...]) -> str:
@@ -169,7 +183,7 @@ def _bad_dispatch(field_name: str, message: str) -> web.Response:
 
 
 def _parse_dispatch(
-    action: str, body: Any, attempt_of: Callable[[str, str, str], int]
+    action: str, body: Any, attempt_of: Callable[[str, str, str], int], ack_url: str = ""
 ) -> Dispatch | web.Response:
     if not isinstance(body, dict):
         return _bad_dispatch("body", "expected a JSON object")
@@ -196,6 +210,7 @@ def _parse_dispatch(
         args={k: v for k, v in body.items() if k not in wire_keys},
         global_variables=dict(variables),
         attempt=attempt_of(body["flowId"], body["stepName"], body["uuid"]),
+        ack_url=ack_url,
     )
 
 
@@ -219,8 +234,9 @@ def _bind(listen: Listen) -> socket.socket:
 class DemoActions:
     """The demo action services on one loopback server, one path per action.
 
-    `engine_url` may be set after `start()` (the demo binds its services before the
-    engine knows its own port); an ack due before then waits for it.
+    Acks go to `engine_url`; without one, to the `Echoer-Ack-Url` the dispatch named.
+    `engine_url` may also be set after `start()` (the demo binds its services before
+    the engine knows its own port); an ack with nowhere to go waits for it.
     """
 
     def __init__(
@@ -238,10 +254,8 @@ class DemoActions:
         ack_attempts: int = 6,
         ack_backoff: float = 0.2,
     ) -> None:
-        if delay < 0:
-            raise EchoerError(f"--delay {delay}: expected 0 or more seconds", field="delay")
         self.listen = Listen.parse(listen)
-        self.delay = delay
+        self.delay = check_delay(delay)
         self.policy = AckPolicy(
             script=AckScript.parse(script) if isinstance(script, str) else script,
             fail_rate=fail_rate,
@@ -355,7 +369,9 @@ class DemoActions:
             body = await request.json()
         except ValueError:
             return _bad_dispatch("body", "the body is not JSON")
-        parsed = _parse_dispatch(action or "(root)", body, self._attempt_of)
+        parsed = _parse_dispatch(
+            action or "(root)", body, self._attempt_of, request.headers.get(ACK_URL_HEADER, "")
+        )
         if isinstance(parsed, web.Response):
             self.log(f"{action or '/'}: refused a dispatch: {parsed.text}")
             return parsed
@@ -382,8 +398,9 @@ class DemoActions:
         state, note = self.policy.choose(dispatch)
         if note:
             self.log(f"{dispatch.action}: {note}")
-        await self._engine_known.wait()
-        assert self._engine_url is not None
+        if not self._engine_url and not dispatch.ack_url:
+            await self._engine_known.wait()
+        url = step_url(self._engine_url) if self._engine_url else dispatch.ack_url
         body = {
             "flowId": dispatch.flow_id,
             "stepName": dispatch.step_name,
@@ -393,7 +410,7 @@ class DemoActions:
             "data": f"demo {dispatch.action}: attempt {dispatch.attempt} answered {state}",
             "globalVariables": {f"{dispatch.step_name}_state": state},
         }
-        status, error = await self._post_ack(step_url(self._engine_url), body)
+        status, error = await self._post_ack(url, body)
         where = f"{dispatch.flow_id}.{dispatch.step_name}"
         if status is not None and 200 <= status < 300:
             self.log(f"{dispatch.action}: acked {where} {state}")

@@ -26,6 +26,8 @@ from echoer_tui.demo.actions import (
     APPROVAL_ACTIONS,
     AckScript,
     DemoActions,
+    check_delay,
+    check_fail_rate,
     run_demo_actions,
 )
 from echoer_tui.errors import EchoerError
@@ -89,7 +91,7 @@ class DemoOptions:
                 "--manual-approval waits for a person to answer the approvals; "
                 "drop --headless to answer them in the workbench, or use --repl"
             )
-        fail_rate = float(getattr(args, "fail_rate", 0.0) or 0.0)
+        fail_rate = check_fail_rate(float(getattr(args, "fail_rate", 0.0) or 0.0))
         script_text = getattr(args, "script", "") or ""
         if not script_text and not fail_rate:
             script_text = DEFAULT_SCRIPT
@@ -101,7 +103,7 @@ class DemoOptions:
             data_dir=Path(data_dir).expanduser() if data_dir else None,
             listen=listen,
             token=resolve_token(getattr(args, "token", None)),
-            delay=float(getattr(args, "delay", 1.0)),
+            delay=check_delay(float(getattr(args, "delay", 1.0))),
             fail_rate=fail_rate,
             script=AckScript.parse(script_text),
             manual_approval=manual,

@@ -72,8 +72,11 @@ def dispatch_body(step: str, uuid: str, states: list[str], **args: Any) -> dict[
     }
 
 
-async def post(url: str, body: Any) -> tuple[int, Any]:
-    async with ClientSession() as session, session.post(url, json=body) as response:
+async def post(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async with (
+        ClientSession() as session,
+        session.post(url, json=body, headers=headers) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -244,3 +247,13 @@ async def test_a_taken_port_is_a_clear_error(receiver: StepReceiver) -> None:
     services = DemoActions(listen=f"127.0.0.1:{port}")
     with pytest.raises(EchoerError, match="cannot listen"):
         await services.start()
+
+
+async def test_without_an_engine_url_the_ack_goes_where_the_dispatch_says(
+    receiver: StepReceiver,
+) -> None:
+    async with DemoActions(delay=0) as services:
+        hint = {"Echoer-Ack-Url": f"{receiver.url}/step"}
+        await post(services.url("ci"), dispatch_body("A", "a", ["SUCCESS"]), hint)
+        (ack,) = await receiver.wait(1)
+    assert ack["uuid"] == "a"
