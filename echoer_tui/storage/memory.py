@@ -1,26 +1,69 @@
 """The in-memory index every backend keeps: version checks, atomic commits, watch.
 
 `MemoryStore` is a complete Repository that forgets everything on exit (handy for
-`--store memory://` and fast engine tests). Durable backends reuse it as their index
-and add persistence by overriding `_persist()`, which runs before a commit becomes
-visible, so a write is acknowledged only once it is durable.
+`--store memory://` and fast engine tests). Durable backends reuse it as their index:
+a commit is first *staged* (checked, given its seqs, visible to later writes' checks
+but not to reads) and only *applied* (visible to reads and watchers) once it is
+durable, so nobody ever reads or acts on a write that a crash could still undo.
+
+Stored resource dicts are never mutated in place: a put replaces the dict. Readers get
+copies, and a durable backend may hand the stored dicts to a writer thread as they are.
+
+Watchers: each has a bounded buffer (`WATCH_QUEUE`), so a slow watcher never blocks a
+commit. A watcher whose buffer overflows is caught up from the store-wide backlog
+(`WATCH_BACKLOG` recent changes) when it next reads; if the backlog no longer holds
+what it missed, its stream ends with `WatchLagError` and the watcher should list the
+resources again and watch from the store's current `seq`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
+import builtins
+import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from echoer_tui.errors import ConflictError, NotFoundError, StaleWriteError, StoreError
 from echoer_tui.model.resources import new_uuid
 from echoer_tui.storage.repository import Change, Delete, Put, Query, Resource, Write
 
 WATCH_BACKLOG = 10_000
-"""How many recent changes `watch(since=…)` can replay."""
+"""How many recent changes `watch(since=…)` and lagging watchers can replay."""
+
+WATCH_QUEUE = 1_000
+"""How many changes one watcher may have unread before it is marked as lagging."""
+
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}\Z")
+"""Kinds name snapshot files, so they are short lowercase identifiers."""
+
+Key = tuple[str, str]
+
+
+class WatchLagError(StoreError):
+    """A watcher fell so far behind that the changes it missed are no longer kept."""
+
+
+def copy_resource(resource: Resource) -> Resource:
+    """A private deep copy (orjson round trip: faster than copy.deepcopy for JSON)."""
+    copied: Resource = orjson.loads(orjson.dumps(resource))
+    return copied
+
+
+@dataclass(eq=False)
+class _Watcher:
+    kinds: frozenset[str] | None
+    buffer: deque[Change] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    lagging: bool = False
+
+    def wants(self, kind: str) -> bool:
+        return self.kinds is None or kind in self.kinds
 
 
 class MemoryStore:
@@ -29,17 +72,20 @@ class MemoryStore:
     def __init__(self) -> None:
         self._data: dict[str, dict[str, Resource]] = {}
         self._seq = 0
+        """The seq of the last applied (visible) change."""
+        self._reserved = 0
+        """The seq of the last staged change; staged changes wait to become durable."""
+        self._staged: dict[Key, tuple[int, Resource | None]] = {}
         self._backlog: deque[Change] = deque(maxlen=WATCH_BACKLOG)
-        self._watchers: set[asyncio.Queue[Change]] = set()
-        self._lock = asyncio.Lock()
+        self._watchers: set[_Watcher] = set()
         self._closed = False
 
     # --- reads -------------------------------------------------------------------------
     async def get(self, kind: str, name: str) -> Resource | None:
         found = self._data.get(kind, {}).get(name)
-        return copy.deepcopy(found) if found is not None else None
+        return copy_resource(found) if found is not None else None
 
-    async def list(self, query: Query) -> list[Resource]:
+    async def list(self, query: Query) -> builtins.list[Resource]:
         table = self._data.get(query.kind, {})
         out = []
         for name in sorted(table):
@@ -50,7 +96,7 @@ class MemoryStore:
                 labels = resource["metadata"].get("labels") or {}
                 if any(labels.get(k) != v for k, v in query.labels.items()):
                     continue
-            out.append(copy.deepcopy(resource))
+            out.append(copy_resource(resource))
         return out
 
     async def count(self, kind: str) -> int:
@@ -69,32 +115,41 @@ class MemoryStore:
     async def delete(self, kind: str, name: str, version: int | None = None) -> None:
         await self.commit([Delete(kind, name, version)])
 
-    async def commit(self, writes: Sequence[Write]) -> list[Resource | None]:
-        if self._closed:
-            raise StoreError("the store is closed")
-        async with self._lock:
-            changes, results = self._prepare(writes)
-            await self._persist(changes)
-            self._apply(changes)
+    async def commit(self, writes: Sequence[Write]) -> builtins.list[Resource | None]:
+        self._check_writable()
+        changes, results = self._stage(writes)
+        self._apply(changes)
         return results
 
-    def _prepare(self, writes: Sequence[Write]) -> tuple[list[Change], list[Resource | None]]:
-        """Check every write against the current state (and earlier writes of the batch)."""
-        pending: dict[tuple[str, str], Resource | None] = {}
-        changes: list[Change] = []
-        results: list[Resource | None] = []
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+
+    def _current(self, key: Key, batch: dict[Key, Resource | None]) -> Resource | None:
+        """What a write sees: this batch's earlier writes, then staged ones, then stored."""
+        if key in batch:
+            return batch[key]
+        if key in self._staged:
+            return self._staged[key][1]
+        return self._data.get(key[0], {}).get(key[1])
+
+    def _stage(
+        self, writes: Sequence[Write]
+    ) -> tuple[builtins.list[Change], builtins.list[Resource | None]]:
+        """Check every write; all pass and get seqs, or none does and nothing changes."""
+        batch: dict[Key, Resource | None] = {}
+        changes: builtins.list[Change] = []
+        results: builtins.list[Resource | None] = []
         now = time.time()
-        seq = self._seq
+        seq = self._reserved
         for write in writes:
             if isinstance(write, Put):
-                resource = copy.deepcopy(write.resource)
-                meta = resource.get("metadata")
-                if not isinstance(meta, dict) or not meta.get("name") or not meta.get("kind"):
-                    raise StoreError("a resource needs metadata.name and metadata.kind")
-                kind, name = str(meta["kind"]), str(meta["name"])
+                resource = _checked_copy(write.resource)
+                meta = resource["metadata"]
+                kind, name = meta["kind"], meta["name"]
                 key = (kind, name)
-                current = pending[key] if key in pending else self._data.get(kind, {}).get(name)
-                expected = int(meta.get("version") or 0)
+                current = self._current(key, batch)
+                expected = _version(meta.get("version"), kind, name)
                 if current is None and expected != 0:
                     raise StaleWriteError(f"{kind} {name!r} no longer exists")
                 if current is not None:
@@ -113,16 +168,15 @@ class MemoryStore:
                     meta["created_time"] = meta.get("created_time") or now
                 meta["version"] = expected + 1
                 meta["updated_time"] = now
-                meta.setdefault("labels", {})
-                pending[key] = resource
+                if not isinstance(meta.get("labels"), dict):
+                    meta["labels"] = {}
+                batch[key] = resource
                 seq += 1
                 changes.append(Change(seq, "put", kind, name, resource))
-                results.append(copy.deepcopy(resource))
-            else:
+                results.append(copy_resource(resource))
+            elif isinstance(write, Delete):
                 key = (write.kind, write.name)
-                current = pending[key] if key in pending else self._data.get(write.kind, {}).get(
-                    write.name
-                )
+                current = self._current(key, batch)
                 if current is None:
                     raise NotFoundError(f"{write.kind} {write.name!r} does not exist")
                 have = int(current["metadata"]["version"])
@@ -131,53 +185,102 @@ class MemoryStore:
                         f"{write.kind} {write.name!r} changed meanwhile (version {have}, "
                         f"the delete was based on {write.version})"
                     )
-                pending[key] = None
+                batch[key] = None
                 seq += 1
                 changes.append(Change(seq, "delete", write.kind, write.name, current))
                 results.append(None)
+            else:
+                raise StoreError(f"a commit takes Put and Delete writes, not {write!r}")
+        for change in changes:
+            self._staged[(change.kind, change.name)] = (
+                change.seq,
+                change.resource if change.op == "put" else None,
+            )
+        self._reserved = seq
         return changes, results
 
-    async def _persist(self, changes: list[Change]) -> None:
-        """Make the changes durable before they become visible; nothing to do in memory."""
-
-    def _apply(self, changes: Sequence[Change]) -> None:
-        """Make committed changes visible and tell the watchers."""
+    def _apply(self, changes: Iterable[Change]) -> None:
+        """Make durable changes visible and tell the watchers."""
         for change in changes:
+            key = (change.kind, change.name)
             table = self._data.setdefault(change.kind, {})
             if change.op == "put":
                 assert change.resource is not None
                 table[change.name] = change.resource
             else:
                 table.pop(change.name, None)
+            staged = self._staged.get(key)
+            if staged is not None and staged[0] == change.seq:
+                del self._staged[key]
             self._seq = change.seq
             self._backlog.append(change)
-            for queue in self._watchers:
-                queue.put_nowait(change)
+            for watcher in self._watchers:
+                if watcher.lagging or not watcher.wants(change.kind):
+                    continue
+                if len(watcher.buffer) >= WATCH_QUEUE:
+                    watcher.lagging = True
+                else:
+                    watcher.buffer.append(change)
+                watcher.wake.set()
+
+    def _unstage_all(self) -> None:
+        """Forget staged changes that will never become durable (the store failed)."""
+        self._staged.clear()
+        self._reserved = self._seq
 
     # --- watch -------------------------------------------------------------------------
     async def watch(
         self, kinds: Sequence[str] | None = None, since: int = 0
     ) -> AsyncIterator[Change]:
-        wanted = set(kinds) if kinds else None
-        queue: asyncio.Queue[Change] = asyncio.Queue()
-        self._watchers.add(queue)
+        watcher = _Watcher(frozenset(kinds) if kinds else None)
+        self._watchers.add(watcher)
         try:
             last = since
-            for change in list(self._backlog):
-                if change.seq > since and (wanted is None or change.kind in wanted):
-                    last = change.seq
-                    yield _snapshot(change)
+            catch_up = True
             while True:
-                change = await queue.get()
-                if change.seq <= last or (wanted is not None and change.kind not in wanted):
-                    continue
-                last = change.seq
-                yield _snapshot(change)
+                if catch_up:
+                    # No await between reading the backlog and re-arming the buffer, so
+                    # no change can fall between the two.
+                    if watcher.lagging:
+                        self._check_backlog_covers(last)
+                    missed = [c for c in self._backlog if c.seq > last and watcher.wants(c.kind)]
+                    watcher.buffer.clear()
+                    watcher.lagging = False
+                    catch_up = False
+                    for change in missed:
+                        last = change.seq
+                        yield _for_watcher(change)
+                elif watcher.buffer:
+                    change = watcher.buffer.popleft()
+                    if change.seq > last:
+                        last = change.seq
+                        yield _for_watcher(change)
+                elif watcher.lagging:
+                    catch_up = True
+                elif self._closed:
+                    return
+                else:
+                    watcher.wake.clear()
+                    await watcher.wake.wait()
         finally:
-            self._watchers.discard(queue)
+            self._watchers.discard(watcher)
+
+    def _check_backlog_covers(self, last: int) -> None:
+        oldest = self._backlog[0].seq if self._backlog else self._seq + 1
+        if oldest > last + 1 and self._seq > last:
+            raise WatchLagError(
+                f"this watcher fell more than {WATCH_BACKLOG} changes behind (it last saw "
+                f"seq {last}; the oldest change kept is seq {oldest}); list the resources "
+                f"again and watch from seq {self._seq}"
+            )
 
     async def close(self) -> None:
         self._closed = True
+        self._end_watches()
+
+    def _end_watches(self) -> None:
+        for watcher in self._watchers:
+            watcher.wake.set()
 
     # --- for durable subclasses --------------------------------------------------------
     def _load(self, resources: Sequence[Resource], seq: int) -> None:
@@ -185,9 +288,43 @@ class MemoryStore:
         for resource in resources:
             meta: dict[str, Any] = resource["metadata"]
             self._data.setdefault(str(meta["kind"]), {})[str(meta["name"])] = resource
-        self._seq = seq
+        self._seq = self._reserved = seq
 
 
-def _snapshot(change: Change) -> Change:
-    resource = copy.deepcopy(change.resource) if change.resource is not None else None
+def _checked_copy(resource: Any) -> Resource:
+    """A private copy of a resource to store, or a StoreError saying what is wrong."""
+    meta = resource.get("metadata") if isinstance(resource, dict) else None
+    if not isinstance(meta, dict) or not meta.get("name") or not meta.get("kind"):
+        raise StoreError("a resource needs metadata.name and metadata.kind")
+    kind, name = meta["kind"], meta["name"]
+    if not isinstance(name, str):
+        raise StoreError(f"metadata.name must be a string, not {name!r}")
+    if not isinstance(kind, str) or not KIND_PATTERN.match(kind):
+        raise StoreError(
+            f"metadata.kind {kind!r} is not a kind name (lowercase letters, digits and _, "
+            "starting with a letter)"
+        )
+    try:
+        copied: Resource = orjson.loads(orjson.dumps(resource))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise StoreError(f"{kind} {name!r} cannot be stored as JSON: {exc}") from None
+    return copied
+
+
+def _version(value: Any, kind: str, name: str) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise StoreError(f"{kind} {name!r}: metadata.version must be a whole number")
+    try:
+        version = int(value)
+    except ValueError:
+        raise StoreError(f"{kind} {name!r}: metadata.version must be a whole number") from None
+    if version < 0:
+        raise StoreError(f"{kind} {name!r}: metadata.version cannot be negative")
+    return version
+
+
+def _for_watcher(change: Change) -> Change:
+    resource = copy_resource(change.resource) if change.resource is not None else None
     return Change(change.seq, change.op, change.kind, change.name, resource)

@@ -18,6 +18,7 @@ queue as kind `timer` (spec: `{"due": epoch seconds, "op": str, "run": str, "att
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -84,8 +85,11 @@ class Repository(Protocol):
     async def delete(self, kind: str, name: str, version: int | None = None) -> None:
         """Remove one resource (NotFoundError if absent, StaleWriteError on a version mismatch)."""
 
-    async def commit(self, writes: Sequence[Write]) -> list[Resource | None]:
-        """Apply all writes atomically and durably; per write, the stored resource (None for deletes)."""
+    async def commit(self, writes: Sequence[Write]) -> builtins.list[Resource | None]:
+        """Apply all writes atomically and durably; per write, the stored resource.
+
+        (None for deletes.)
+        """
 
     def watch(self, kinds: Sequence[str] | None = None, since: int = 0) -> AsyncIterator[Change]:
         """Changes committed after `since` (replayed if still kept), then live ones, for ever."""
