@@ -43,9 +43,9 @@ from echoer_tui.model.translate import (
 from echoer_tui.service import commands as cmd
 from echoer_tui.service.facade import Reply, RunArgs, Validation
 from echoer_tui.service.render import (
-    compact_json,
     diagnostics_text,
     event_rows,
+    resource_json,
     resource_rows,
     table,
 )
@@ -160,10 +160,10 @@ class LocalWorkbench:
                 return Reply("result", table(headers, rows), data=resources)
             case cmd.GetResource(kind, name):
                 resource = await self.get(kind, name)
-                return Reply("result", compact_json(resource), data=resource)
+                return Reply("result", resource_json(resource), data=resource)
             case cmd.GetStep(run, step):
                 found = await self.run_step(run, step)
-                return Reply("result", compact_json(found), data=found)
+                return Reply("result", resource_json(found), data=found)
             case cmd.DeleteResource(kind, name):
                 await self.delete(kind, name)
                 return Reply("ok")

@@ -23,6 +23,62 @@ def compact_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
+ADDITIVE_KEYS: dict[str, frozenset[str]] = {
+    "metadata": frozenset({"labels", "created_time", "updated_time"}),
+    "action": frozenset({"retry", "timeout"}),
+    "flow.step": frozenset({"name", "type"}),
+    "flowrun": frozenset({"flow_name", "current_attempt", "attempts"}),
+    "step": frozenset(
+        {
+            "type",
+            "step_name",
+            "attempt",
+            "dispatched_time",
+            "acked_time",
+            "finished_time",
+            "last_err",
+        }
+    ),
+}
+"""Keys echoer added to the original's objects; they print after the original's keys."""
+
+
+def resource_json(resource: Mapping[str, Any]) -> str:
+    """A resource as the original's `get` printed it: compact, its own keys sorted first
+    (Go sorted map keys), then the keys echoer added, so old readers see what they knew."""
+    return orjson.dumps(_shape_resource(resource), option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _shape_resource(resource: Mapping[str, Any]) -> dict[str, Any]:
+    meta = resource.get("metadata") or {}
+    kind = str(meta.get("kind", ""))
+    spec = dict(resource.get("spec") or {})
+    if kind == "flow" and isinstance(spec.get("steps"), list):
+        spec["steps"] = [_ordered(s, ADDITIVE_KEYS["flow.step"]) for s in spec["steps"]]
+    if kind == "flowrun" and isinstance(spec.get("steps"), list):
+        spec["steps"] = [_shape_resource(s) for s in spec["steps"]]
+    out: dict[str, Any] = {
+        "metadata": _ordered(meta, ADDITIVE_KEYS["metadata"]),
+        "spec": _ordered(spec, ADDITIVE_KEYS.get(kind, frozenset()), shaped={"steps"}),
+    }
+    for key in sorted(k for k in resource if k not in out):
+        out[key] = _ordered(resource[key])
+    return out
+
+
+def _ordered(
+    value: Any,
+    additive: frozenset[str] = frozenset(),
+    shaped: frozenset[str] | set[str] = frozenset(),
+) -> Any:
+    if isinstance(value, Mapping):
+        keys = sorted(value, key=lambda k: (str(k) in additive, str(k)))
+        return {k: value[k] if k in shaped else _ordered(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [_ordered(v) for v in value]
+    return value
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A boxed text table with upper-case headers, as the original's tablewriter drew it."""
     body = [[_cell(v) for v in row] for row in rows]
@@ -111,7 +167,6 @@ def format_time(epoch: float) -> str:
 
 def diagnostic_text(source: str, diagnostic: Diagnostic) -> str:
     """`line:col: message`, the source line with a caret under the span, then the hint."""
-    lines = [f"{diagnostic.severity if diagnostic.severity == 'warning' else ''}".strip()]
     head = f"{diagnostic.line}:{diagnostic.column}: {diagnostic.message}"
     lines = [f"warning {head}" if diagnostic.severity == "warning" else head]
     excerpt = caret_excerpt(source, diagnostic.span)
