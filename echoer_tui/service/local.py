@@ -27,6 +27,7 @@ from echoer_tui.errors import (
     EchoerError,
     FslSyntaxError,
     NotFoundError,
+    StoreError,
     TranslationError,
 )
 from echoer_tui.fsl.ast import Diagnostic, Document
@@ -102,11 +103,15 @@ class LocalWorkbench:
 
     # --- life ----------------------------------------------------------------------------
     async def start(self) -> None:
+        since = await self._load_names()
+        self._names_task = asyncio.create_task(self._follow_names(since), name="echoer-names")
+        await self._engine.start()
+
+    async def _load_names(self) -> int:
         since = self._repo.seq
         for kind in NAMED_KINDS:
             self._names[kind] = {r["metadata"]["name"] for r in await self._repo.list(Query(kind))}
-        self._names_task = asyncio.create_task(self._follow_names(since), name="echoer-names")
-        await self._engine.start()
+        return since
 
     async def close(self) -> None:
         if self._names_task is not None:
@@ -122,12 +127,21 @@ class LocalWorkbench:
 
     async def _follow_names(self, since: int) -> None:
         """Keep the completion cache fresh from the store's change stream."""
-        async for change in self._repo.watch(NAMED_KINDS, since):
-            names = self._names.setdefault(change.kind, set())
-            if change.op == "put":
-                names.add(change.name)
-            else:
-                names.discard(change.name)
+        while True:
+            try:
+                async for change in self._repo.watch(NAMED_KINDS, since):
+                    names = self._names.setdefault(change.kind, set())
+                    if change.op == "put":
+                        names.add(change.name)
+                    else:
+                        names.discard(change.name)
+                return  # the store was closed
+            except StoreError:
+                # Fell too far behind (WatchLagError): read the names again and go on.
+                try:
+                    since = await self._load_names()
+                except StoreError:
+                    return  # the store is gone
 
     @property
     def api_url(self) -> str:

@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from echoer_tui.engine import Engine
 from echoer_tui.errors import ConflictError, NotFoundError, TranslationError
 from echoer_tui.model.translate import Catalog, translate
 from echoer_tui.service.facade import RunArgs
 from echoer_tui.service.local import LocalWorkbench
+from echoer_tui.storage import open_store
 from tests.unit.model.builders import action, flow, flow_run, seed_actions, seed_flow, step
 from tests.unit.service.conftest import ActionService
 
@@ -234,3 +236,34 @@ async def test_a_live_run_holds_its_action(
     assert (await workbench.execute("stop flowrun r1")).render() == "OK"
     await wait_for_state(workbench, "r1", "stopped")
     assert (await workbench.execute("del action a")).render() == "OK"
+
+
+async def test_with_the_durable_store(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "data")
+    bench = LocalWorkbench(
+        store, Engine(store, ack_url="http://127.0.0.1:9/step"), "x", owns_store=True
+    )
+    await bench.start()
+    try:
+        await seed(bench, *seed_actions(), seed_flow())
+        assert (await bench.execute("del action ci")).status == "error"
+        assert (await bench.execute("del action deploy_1")).status == "error"
+    finally:
+        await bench.close()
+    store = await open_store(tmp_path / "data")
+    bench = LocalWorkbench(
+        store, Engine(store, ack_url="http://127.0.0.1:9/step"), "x", owns_store=True
+    )
+    await bench.start()
+    try:
+        assert list(bench.known_names("action")) == [
+            "approval",
+            "approval_2",
+            "ci",
+            "deploy_1",
+            "notify",
+        ]
+        got = await bench.execute("get flow my_flow")
+        assert got.render().startswith('R| {"metadata":{"kind":"flow","name":"my_flow",')
+    finally:
+        await bench.close()
