@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Literal
 
 from echoer_tui.errors import CommandError, EchoerError
-from echoer_tui.fsl.ast import Diagnostic
 from echoer_tui.repl.collector import StatementCollector, is_exit
 from echoer_tui.repl.transitions import TransitionTracker, describe, is_finished
 from echoer_tui.service.commands import Help, Load, Watch, parse_command
 from echoer_tui.service.facade import Reply, Workbench
+from echoer_tui.service.render import diagnostic_text
 
-Role = Literal["ok", "result", "error", "event", "banner", "info", "caret"]
+Role = Literal["ok", "result", "error", "warning", "event", "banner", "info"]
 Write = Callable[[str, Role], None]
 """Prints one line (or block) of output in the given role; the front end colours it."""
 
@@ -84,12 +84,15 @@ class ShellSession:
                 self.write(SHELL_EXTRAS, "result")
 
     def show(self, reply: Reply, source: str = "") -> None:
-        """Write a reply as the original did, with a caret excerpt under FSL errors."""
+        """Write a reply as the original did; an `OK` also shows the FSL warnings it carries.
+
+        An error's text already holds line:column and the caret excerpt.
+        """
         self.write(reply.render(), _ROLES[reply.status])
-        for diagnostic in reply.diagnostics:
-            excerpt = caret_excerpt(source, diagnostic)
-            if excerpt:
-                self.write(excerpt, "caret")
+        if reply.status == "ok":
+            for diagnostic in reply.diagnostics:
+                if diagnostic.severity == "warning":
+                    self.write(diagnostic_text(source, diagnostic), "warning")
 
     def _set(self, words: list[str]) -> None:
         if len(words) == 2 and words[0].lower() == "events" and words[1].lower() in ("on", "off"):
@@ -161,16 +164,3 @@ class ShellSession:
 
 
 _ROLES: dict[str, Role] = {"ok": "ok", "result": "result", "error": "error"}
-
-
-def caret_excerpt(source: str, diagnostic: Diagnostic) -> str:
-    """The offending source line with a caret under the span, as compilers print it."""
-    lines = source.splitlines()
-    if not 1 <= diagnostic.line <= len(lines):
-        return ""
-    text = lines[diagnostic.line - 1].expandtabs(1)
-    span = diagnostic.span
-    width = span.end_column - span.column if span.end_line == span.line else 1
-    gutter = f"{diagnostic.line:>4} | "
-    pad = " " * (len(gutter) - 2) + "| "
-    return f"{gutter}{text}\n{pad}{' ' * (diagnostic.column - 1)}{'^' * max(width, 1)}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,6 +33,7 @@ from echoer_tui.service.facade import Workbench
 
 CONTINUATION = "… "
 HISTORY_FILE = "repl_history"
+LOG_FILE = "repl.log"
 
 # The original's colours: banner magenta, OK bright green, E| bright red.
 STYLE = Style.from_dict(
@@ -39,7 +41,7 @@ STYLE = Style.from_dict(
         "banner": "ansimagenta",
         "ok": "ansibrightgreen",
         "error": "ansibrightred",
-        "caret": "ansired",
+        "warning": "ansiyellow",
         "event": "ansicyan",
         "continuation": "ansibrightblack",
     }
@@ -68,7 +70,22 @@ def make_writer(color: bool) -> Write:
 
 def run_shell(args: argparse.Namespace) -> int:
     """Open the workbench `args` describe (embedded or `--server`) and run the shell on it."""
+    _log_to_state_dir()
     return asyncio.run(_main(args))
+
+
+def _log_to_state_dir() -> None:
+    """Engine and library logs go to a file: on the terminal they would tear the prompt."""
+    try:
+        directory = user_state_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(
+            filename=directory / LOG_FILE,
+            level=logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    except OSError:
+        logging.getLogger().addHandler(logging.NullHandler())
 
 
 async def _main(args: argparse.Namespace) -> int:

@@ -37,7 +37,8 @@ def describe(name: str, previous: str, resource: dict[str, Any]) -> str:
 
 
 def _ack_state(spec: dict[str, Any]) -> str:
-    # `last_event` holds the state the last acknowledged step answered (SUCCESS, AGREE …).
+    # The engine keeps in `last_event` what moved the run: an ack state (SUCCESS, AGREE …)
+    # or an operation (start, pause, rerun).
     event = str(spec.get("last_event") or "")
     return event if event and " " not in event else ""
 
