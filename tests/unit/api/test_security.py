@@ -1,0 +1,84 @@
+"""The bearer token guards every route of the OpenAPI document; secrets show as fingerprints."""
+
+from __future__ import annotations
+
+import base64
+import re
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import httpx
+from openapi_spec_validator import validate
+
+from tests.unit.api.conftest import Stack, start_stack
+
+TOKEN = "s3cret-token"
+BAD_CREDENTIALS = ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN})
+PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
+
+
+async def test_openapi_document_is_valid_and_lists_the_routes(api: Stack) -> None:
+    document = (await api.client.get("/openapi.json")).json()
+    validate(document)
+    paths = document["paths"]
+    for path in ("/action", "/flow", "/flowrun", "/step", "/event", "/watch", "/healthz"):
+        assert path in paths
+    assert "post" in paths["/step"] and "requestBody" in paths["/step"]["post"]
+    assert {"pause", "continue", "stop", "rerun", "ack"} <= {
+        p.rsplit("/", 1)[1] for p in paths if p.startswith("/flowrun/{name}/")
+    }
+
+
+async def test_token_required_on_every_documented_route(tmp_path: Path) -> None:
+    async with AsyncExitStack() as stack:
+        api = await start_stack(stack, tmp_path / "data", token=TOKEN)
+        document = (await api.client.get("/openapi.json")).json()
+        seq = api.store.seq
+        checked = 0
+        async with httpx.AsyncClient(base_url=api.url) as anonymous:
+            for path, operations in document["paths"].items():
+                concrete = re.sub(r"{\w+}", "x", path)
+                for method in operations:
+                    for headers in (
+                        {},
+                        {"Authorization": "Bearer wrong"},
+                        {"Authorization": TOKEN},
+                    ):
+                        response = await anonymous.request(
+                            method, concrete, headers=headers, json={"data": ""}
+                        )
+                        assert response.status_code == 401, (method, path, headers)
+                        assert response.json()["error"] == "UnauthorizedError"
+                        checked += 1
+            # Unknown paths are refused the same way (nothing to probe without the token).
+            assert (await anonymous.get("/no/such/route")).status_code == 401
+        assert checked >= 3 * 20
+        assert api.store.seq == seq
+        # With the token the same client gets in.
+        assert (await api.client.get("/healthz")).status_code == 200
+
+
+async def test_ca_pem_is_shown_as_a_fingerprint(api: Stack) -> None:
+    capem = base64.b64encode(PEM.encode()).decode()
+    text = (
+        "action secure\n"
+        '    addr = "https://127.0.0.1:1/secure";\n'
+        "    method = https;\n"
+        f'    secret = (capem = "{capem}");\n'
+        "    args = (str project);\n"
+        "    return = (SUCCESS | FAIL);\n"
+        "action_end\n"
+    )
+    response = await api.client.post("/action", json={"data": text})
+    assert response.status_code == 200, response.text
+    stored = await api.store.get("action", "secure")
+    assert stored is not None and stored["spec"]["ca_pem"]
+    shown = [
+        (await api.client.get("/action/secure")).json(),
+        *(await api.client.get("/action")).json(),
+        (await api.client.post("/shell", json={"statement": "get action secure"})).json(),
+    ]
+    for body in shown:
+        raw = httpx.Response(200, json=body).text
+        assert capem not in raw and "BEGIN CERTIFICATE" not in raw
+    assert shown[0]["spec"]["ca_pem"].startswith("sha256:")
