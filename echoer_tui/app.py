@@ -1,0 +1,171 @@
+"""The `echoer` workbench app: stylesheet, global keys, screens, command palette.
+
+Screens talk only to the `Workbench` they are given; `make_app` is the one factory
+the CLI and the tests share, and `run_workbench` runs the app on the same event
+loop as the embedded engine and API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Iterable
+from functools import partial
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.theme import Theme
+
+from echoer_tui.messages import EventsFiltered, RunOpened
+from echoer_tui.screens.editor import EditorScreen
+from echoer_tui.screens.events import EventsScreen
+from echoer_tui.screens.graph import GraphScreen
+from echoer_tui.screens.help import HelpScreen
+from echoer_tui.screens.resources import ResourcesScreen
+from echoer_tui.service.facade import Workbench
+
+# Colours that sit on the 16 ANSI colours, so a 16-colour terminal shows the same.
+THEME = Theme(
+    name="echoer",
+    primary="#0000ff",
+    secondary="#00aaaa",
+    accent="#ffff00",
+    warning="#ffff00",
+    error="#ff0000",
+    success="#00ff00",
+    foreground="#e5e5e5",
+    background="#000000",
+    surface="#000000",
+    panel="#1a1a1a",
+    dark=True,
+)
+
+SCREENS = ("editor", "resources", "graph", "events")
+
+
+class RunsProvider(Provider):
+    """Palette entries to open each known flow run on the graph screen."""
+
+    def _runs(self) -> list[str]:
+        app = self.app
+        assert isinstance(app, EchoerApp)
+        return list(app.workbench.known_names("flowrun"))
+
+    async def discover(self) -> Hits:
+        for run in self._runs()[:20]:
+            yield DiscoveryHit(
+                f"Graph of run {run}", partial(self.app.post_message, RunOpened(run))
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for run in self._runs():
+            command = f"Graph of run {run}"
+            score = matcher.match(command)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command),
+                    partial(self.app.post_message, RunOpened(run)),
+                    help="show the run's steps as a live graph",
+                )
+
+
+class EchoerApp(App[None]):
+    """FSL editor, resource browser, live flow-run graph and event log."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "echoer"
+    COMMANDS = App.COMMANDS | {RunsProvider}
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("f2", "switch_mode('editor')", "Editor"),
+        Binding("f3", "switch_mode('resources')", "Resources"),
+        Binding("f4", "switch_mode('graph')", "Graph"),
+        Binding("f6", "switch_mode('events')", "Events"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, workbench: Workbench, *, initial_run: str | None = None) -> None:
+        super().__init__()
+        self.workbench = workbench
+        self.initial_run = initial_run
+
+    def on_mount(self) -> None:
+        self.register_theme(THEME)
+        self.theme = "echoer"
+        self.sub_title = f"API {self.workbench.api_url}"
+        self.install_screen(EditorScreen(self.workbench), "editor")
+        self.install_screen(ResourcesScreen(self.workbench), "resources")
+        self.install_screen(GraphScreen(self.workbench, self.initial_run), "graph")
+        self.install_screen(EventsScreen(self.workbench), "events")
+        for name in SCREENS:
+            self.add_mode(name, name)
+        self.switch_mode("graph" if self.initial_run else "editor")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Editor", "write and submit FSL", partial(self.switch_mode, "editor"))
+        yield SystemCommand(
+            "Resources", "browse actions, flows, runs, steps, events",
+            partial(self.switch_mode, "resources"),
+        )  # fmt: skip
+        yield SystemCommand(
+            "Graph", "the live graph of a flow run", partial(self.switch_mode, "graph")
+        )
+        yield SystemCommand("Events", "the live event log", partial(self.switch_mode, "events"))
+        yield SystemCommand("Help", "every key of the workbench", self.action_help)
+        # Every key binding of the current screen is an entry too.
+        for key, binding in screen._bindings:  # noqa: B007
+            if binding.description and binding.show and binding.action not in ("quit",):
+                yield SystemCommand(
+                    f"{binding.description} ({screen.id or 'screen'})",
+                    f"key {binding.key}",
+                    partial(screen.run_action, binding.action),
+                )
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    @on(RunOpened)
+    def _run_opened(self, message: RunOpened) -> None:
+        graph = self.get_screen("graph")
+        assert isinstance(graph, GraphScreen)
+        self.switch_mode("graph")
+        if graph.is_mounted:
+            graph.show_run(message.run)
+        else:
+            graph.run_name = message.run
+
+    @on(EventsFiltered)
+    def _events_filtered(self, message: EventsFiltered) -> None:
+        events = self.get_screen("events")
+        assert isinstance(events, EventsScreen)
+        self.switch_mode("events")
+        if events.is_mounted:
+            events.filter_run(message.run)
+        else:
+            events.run_filter = message.run
+
+
+def make_app(workbench: Workbench, *, initial_run: str | None = None) -> EchoerApp:
+    """The workbench app over `workbench` (the CLI and the tests both build it here)."""
+    return EchoerApp(workbench, initial_run=initial_run)
+
+
+def run_workbench(args: argparse.Namespace) -> int:
+    """`echoer` / `echoer tui`: open the workbench (embedded or remote) and run the app."""
+    return asyncio.run(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from echoer_tui.runtime import open_workbench
+
+    async with open_workbench(args) as workbench:
+        app = make_app(workbench)
+        await app.run_async()
+    return app.return_code or 0

@@ -1,0 +1,245 @@
+"""The editor screen (the default): write FSL, see diagnostics as you type, submit.
+
+Submitting works as in the `>` shell: a line ending in `/` submits the statement
+above it, Ctrl+Enter (or F5 / Ctrl+R where the terminal does not send Ctrl+Enter)
+submits the statement under the cursor or the selection; the reply pane answers
+`OK`, `R|` or `E|` as the shell does.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, OptionList, RichLog, Static, TextArea
+from textual.widgets.option_list import Option
+
+from echoer_tui.errors import EchoerError
+from echoer_tui.service.facade import Reply, Workbench
+from echoer_tui.widgets.fsl_editor import FlowEditor
+
+VALIDATE_DELAY = 0.3
+"""Seconds of quiet typing before the document is validated again."""
+
+FSL_KEYWORDS = (
+    "action", "action_end", "flow", "flow_end", "flow_run", "flow_run_end", "step", "deci",
+    "addr", "method", "args", "return", "secret", "capem", "http", "https", "grpc", "str",
+    "int", "done",
+)  # fmt: skip
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
+STARTER = """\
+# FSL: a line ending in / submits the statement above it (or press Ctrl+Enter / F5).
+"""
+
+
+def reply_text(reply: Reply) -> Text:
+    """A reply coloured as the shell colours it."""
+    style = {"ok": "green", "result": "", "error": "red"}[reply.status]
+    return Text(reply.render(), style=style)
+
+
+class EditorScreen(Screen[None]):
+    """FSL editor, reply pane and status line."""
+
+    BINDINGS = [
+        Binding("ctrl+o", "open_file", "Open"),
+        Binding("ctrl+s", "save_file", "Save"),
+        Binding("ctrl+f", "format", "Fmt"),
+        Binding("ctrl+space,ctrl+n", "complete", "Complete"),
+        Binding("escape", "close_completion", "Close", show=False),
+    ]
+
+    def __init__(self, workbench: Workbench) -> None:
+        super().__init__(id="editor-screen")
+        self.workbench = workbench
+        self.path: Path | None = None
+        self._validate_timer: Timer | None = None
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor-pane"):
+            yield FlowEditor(STARTER, id="editor")
+            yield OptionList(id="completion")
+            yield Static("", id="editor-status")
+        yield RichLog(id="replies", wrap=True, markup=False, max_lines=2000)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#completion").display = False
+        editor = self.query_one("#editor", FlowEditor)
+        editor.move_cursor(editor.document.end)
+        editor.focus()
+        self.query_one("#replies", RichLog).border_title = "Replies"
+        self._show_status()
+
+    @property
+    def editor(self) -> FlowEditor:
+        return self.query_one("#editor", FlowEditor)
+
+    # Diagnostics as you type.
+    @on(TextArea.Changed, "#editor")
+    def _changed(self) -> None:
+        if self._validate_timer is not None:
+            self._validate_timer.stop()
+        self._validate_timer = self.set_timer(VALIDATE_DELAY, self._validate_now)
+
+    def _validate_now(self) -> None:
+        self._generation += 1
+        self.validate_document(self.editor.text, self._generation)
+
+    @work(exclusive=True, group="validate", exit_on_error=False)
+    async def validate_document(self, text: str, generation: int) -> None:
+        validation = await self.workbench.validate(text)
+        if generation != self._generation:
+            return  # typed on meanwhile; a newer validation is coming
+        self.editor.set_diagnostics(validation.diagnostics)
+        self._show_status()
+
+    @on(TextArea.SelectionChanged, "#editor")
+    def _moved(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        editor = self.editor
+        row, col = editor.cursor_location
+        where = f"{self.path or 'untitled'}  {row + 1}:{col + 1}"
+        errors = sum(1 for d in editor.diagnostics if d.severity == "error")
+        warnings = len(editor.diagnostics) - errors
+        counts = f"  {errors} error(s) {warnings} warning(s)" if editor.diagnostics else "  ✓"
+        status = Text(where + counts)
+        diag = editor.diagnostic_at_cursor()
+        if diag is not None:
+            status.append("   " + str(diag), style="red" if diag.severity == "error" else "yellow")
+        self.query_one("#editor-status", Static).update(status)
+
+    # Submission.
+    @on(FlowEditor.Submitted, "#editor")
+    def _submitted(self, event: FlowEditor.Submitted) -> None:
+        self.submit(event.statement)
+
+    @work(group="submit", exit_on_error=False)
+    async def submit(self, statement: str) -> Reply:
+        log = self.query_one("#replies", RichLog)
+        first = statement.strip().splitlines()[0] if statement.strip() else ""
+        log.write(Text("> " + first + (" …" if "\n" in statement.strip() else ""), style="dim"))
+        reply = await self.workbench.execute(statement)
+        log.write(reply_text(reply))
+        self._validate_now()
+        return reply
+
+    # Files.
+    def action_open_file(self) -> None:
+        from echoer_tui.screens.modals import PathModal
+
+        self.app.push_screen(PathModal("Open FSL file", str(self.path or "")), self._open)
+
+    def _open(self, path: str | None) -> None:
+        if path:
+            self.load_file(Path(path).expanduser())
+
+    @work(exclusive=True, group="file", exit_on_error=False, thread=True)
+    def load_file(self, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            self.app.call_from_thread(self.notify, f"cannot open {path}: {error}", severity="error")
+            return
+        self.app.call_from_thread(self._loaded, path, text)
+
+    def _loaded(self, path: Path, text: str) -> None:
+        self.path = path
+        self.editor.load_text(text)
+        self.notify(f"opened {path}")
+        self._show_status()
+
+    def action_save_file(self) -> None:
+        from echoer_tui.screens.modals import PathModal
+
+        self.app.push_screen(
+            PathModal("Save FSL file as", str(self.path or "flows.fsl")), self._save
+        )
+
+    def _save(self, path: str | None) -> None:
+        if path:
+            self.save_file(Path(path).expanduser(), self.editor.text)
+
+    @work(exclusive=True, group="file", exit_on_error=False, thread=True)
+    def save_file(self, path: Path, text: str) -> None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            self.app.call_from_thread(self.notify, f"cannot save {path}: {error}", severity="error")
+            return
+        self.path = path
+        self.app.call_from_thread(self.notify, f"saved {path}")
+        self.app.call_from_thread(self._show_status)
+
+    # Formatting.
+    def action_format(self) -> None:
+        from echoer_tui.fsl import format_text
+
+        try:
+            formatted = format_text(self.editor.text)
+        except EchoerError as error:
+            self.notify(f"fmt: {error.message}", severity="error")
+            return
+        if formatted != self.editor.text:
+            location = self.editor.cursor_location
+            self.editor.replace(formatted, self.editor.document.start, self.editor.document.end)
+            self.editor.move_cursor(location)
+
+    # Completion.
+    def completions(self) -> list[str]:
+        """Keywords, action names or step names that fit the word at the cursor."""
+        editor = self.editor
+        row, col = editor.cursor_location
+        before = editor.document.get_line(row)[:col]
+        word_match = _WORD.search(before)
+        word = word_match.group() if word_match else ""
+        head = before[: len(before) - len(word)].rstrip()
+        if head.endswith("=") and re.search(r"\baction\s*=$", head, re.IGNORECASE):
+            pool = list(self.workbench.known_names("action"))
+        elif head.endswith("->"):
+            statement = editor.statement_at(row)
+            pool = re.findall(r"\b(?:step|deci)\s+([A-Za-z_]\w*)", statement, re.IGNORECASE)
+            pool.append("done")
+        else:
+            pool = list(FSL_KEYWORDS) + list(self.workbench.known_names("action"))
+        lowered = word.lower()
+        return sorted({p for p in pool if p.lower().startswith(lowered) and p != word})
+
+    def action_complete(self) -> None:
+        options = self.query_one("#completion", OptionList)
+        words = self.completions()
+        if not words:
+            self.notify("no completion here", timeout=1.5)
+            return
+        options.clear_options()
+        options.add_options([Option(w, id=w) for w in words])
+        options.display = True
+        options.highlighted = 0
+        options.focus()
+
+    def action_close_completion(self) -> None:
+        options = self.query_one("#completion", OptionList)
+        if options.display:
+            options.display = False
+            self.editor.focus()
+
+    @on(OptionList.OptionSelected, "#completion")
+    def _completed(self, event: OptionList.OptionSelected) -> None:
+        editor = self.editor
+        row, col = editor.cursor_location
+        before = editor.document.get_line(row)[:col]
+        word_match = _WORD.search(before)
+        start = col - (len(word_match.group()) if word_match else 0)
+        editor.replace(str(event.option.id), (row, start), (row, col))
+        self.action_close_completion()

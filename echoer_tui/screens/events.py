@@ -1,0 +1,99 @@
+"""The event log: what the engine did, live, optionally for one run only."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, RichLog
+
+from echoer_tui.service.facade import Workbench
+
+BACKLOG = 1000
+"""Events shown when the log is (re)loaded; older ones stay in the store."""
+
+_STYLES = {"error": "red", "warning": "yellow", "info": ""}
+
+
+def event_line(event: dict[str, Any]) -> Text:
+    spec = event.get("spec") or {}
+    stamp = time.strftime("%H:%M:%S", time.localtime(float(spec.get("time") or 0)))
+    text = Text(f"{stamp} ", style="dim")
+    text.append(f"{spec.get('resource_name', '')} ", style="bold")
+    if spec.get("step_name"):
+        text.append(f"{spec['step_name']} ", style="cyan")
+    text.append(str(spec.get("message", "")), style=_STYLES.get(str(spec.get("event_type")), ""))
+    return text
+
+
+def run_of(event: dict[str, Any]) -> str:
+    spec = event.get("spec") or {}
+    labels = (event.get("metadata") or {}).get("labels") or {}
+    return str(labels.get("flowrun") or spec.get("resource_name") or "")
+
+
+class EventsScreen(Screen[None]):
+    """A live log of engine events, filterable by run name."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter by run"),
+        Binding("escape", "clear_filter", "All runs", show=False),
+    ]
+
+    def __init__(self, workbench: Workbench) -> None:
+        super().__init__(id="events-screen")
+        self.workbench = workbench
+        self.run_filter = ""
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="run name (empty: every run)", id="run-filter")
+        yield RichLog(id="event-log", wrap=False, markup=False, max_lines=10_000)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#event-log", RichLog).border_title = "Events"
+        self.load_events()
+        self.follow_changes()
+
+    def filter_run(self, run: str) -> None:
+        self.run_filter = run
+        self.query_one("#run-filter", Input).value = run
+        self.load_events()
+
+    def _shown(self, event: dict[str, Any]) -> bool:
+        return not self.run_filter or run_of(event) == self.run_filter
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load_events(self) -> None:
+        run = self.run_filter
+        events = await self.workbench.events(run or None)
+        if run != self.run_filter:
+            return
+        log = self.query_one("#event-log", RichLog)
+        log.clear()
+        log.border_title = f"Events — {run}" if run else "Events — every run"
+        for event in events[-BACKLOG:]:
+            log.write(event_line(event))
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def follow_changes(self) -> None:
+        async for change in self.workbench.watch(["event"]):
+            if change.op == "put" and change.resource is not None and self._shown(change.resource):
+                self.query_one("#event-log", RichLog).write(event_line(change.resource))
+
+    def action_filter(self) -> None:
+        self.query_one("#run-filter", Input).focus()
+
+    @on(Input.Submitted, "#run-filter")
+    def _filter(self, event: Input.Submitted) -> None:
+        self.run_filter = event.value.strip()
+        self.load_events()
+        self.query_one("#event-log").focus()
+
+    def action_clear_filter(self) -> None:
+        self.filter_run("")

@@ -1,0 +1,325 @@
+"""The flow-run graph: the run's steps drawn as a graph, live, with run operations.
+
+Pick a run on the left; its steps are boxes (deci steps double-lined), edges are
+labelled with the states that follow them. The current step, the steps done, the
+ones that failed or timed out and the path taken are coloured as the run moves.
+The side panel lists the selected step's attempts. Keys pause, continue, stop,
+re-run from the selected step, ack the waiting step by hand and export the graph.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from echoer_tui.errors import EchoerError
+from echoer_tui.messages import EventsFiltered
+from echoer_tui.model.export import Graph, export
+from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
+from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
+from echoer_tui.service.facade import Workbench
+from echoer_tui.widgets.flow_graph import FlowGraph, StepView
+
+REFRESH_DELAY = 0.05
+"""Seconds changes to the shown run are gathered before one redraw."""
+
+
+def is_failure(state: str) -> bool:
+    return state == TIMEOUT or "FAIL" in state.upper()
+
+
+def step_views(
+    run: dict[str, Any], attempts: list[dict[str, Any]]
+) -> tuple[dict[str, StepView], frozenset[tuple[str, str]]]:
+    """Per step: status, attempt count, last answer; and the edges the run has followed."""
+    spec = run.get("spec") or {}
+    current = str(spec.get("current_state", ""))
+    counts: dict[str, int] = {}
+    last: dict[str, str] = {}
+    taken: set[tuple[str, str]] = set()
+    previous: tuple[str, str] | None = None
+    for attempt in attempts:
+        a_spec = attempt.get("spec") or {}
+        name = str(a_spec.get("step_name", ""))
+        state = str((a_spec.get("response") or {}).get("state", ""))
+        counts[name] = counts.get(name, 0) + 1
+        last[name] = state
+        if previous is not None:
+            taken.add((previous[0], name))
+        previous = (name, state)
+    if previous is not None and current == DONE:
+        taken.add((previous[0], DONE))
+    stopped = current in FINISHED_STATES - {DONE}
+    views: dict[str, StepView] = {}
+    for name, count in counts.items():
+        state = last[name]
+        if name == current or (not state and not stopped):
+            status = "current"
+        elif is_failure(state) or (not state and stopped):
+            status = "failed"
+        else:
+            status = "done"
+        views[name] = StepView(status, count, state)
+    if current == DONE:
+        views[DONE] = StepView("done")
+    return views, frozenset(taken)
+
+
+def _clock(seconds: Any) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(float(seconds))) if seconds else "—"
+
+
+def attempts_text(step: str, attempts: list[dict[str, Any]]) -> Text:
+    """The selected step's attempts: args sent, answer, data, retries, times."""
+    text = Text()
+    text.append(f"step {step}\n", style="bold")
+    mine = [a for a in attempts if (a.get("spec") or {}).get("step_name") == step]
+    if not mine:
+        text.append("no attempt yet\n", style="dim")
+    for index, attempt in enumerate(mine, 1):
+        spec = attempt.get("spec") or {}
+        run = spec.get("action_run") or {}
+        state = str((spec.get("response") or {}).get("state", "")) or "waiting"
+        style = "red" if is_failure(state) else ("yellow" if state == "waiting" else "green")
+        text.append(f"\n#{index} ", style="bold")
+        text.append(state, style=style)
+        text.append(f"  retries {spec.get('retry_count', 0)}\n")
+        text.append(f"  sent     {_clock(spec.get('dispatched_time'))}\n")
+        text.append(f"  acked    {_clock(spec.get('acked_time'))}\n")
+        text.append(f"  args     {json.dumps(run.get('action_params') or {})}\n")
+        if spec.get("data"):
+            text.append(f"  data     {spec['data']}\n")
+        if spec.get("last_err"):
+            text.append(f"  error    {spec['last_err']}\n", style="red")
+    return text
+
+
+class GraphScreen(Screen[None]):
+    """A run's graph, its attempts, and the operations on it."""
+
+    BINDINGS = [
+        Binding("p", "pause", "Pause"),
+        Binding("c", "resume", "Continue"),
+        Binding("s", "stop", "Stop"),
+        Binding("r", "rerun", "Re-run step"),
+        Binding("a", "ack", "Ack"),
+        Binding("x", "export('dot')", "DOT"),
+        Binding("m", "export('mermaid')", "Mermaid"),
+        Binding("e", "events", "Events"),
+    ]
+
+    def __init__(self, workbench: Workbench, run: str | None = None) -> None:
+        super().__init__(id="graph-screen")
+        self.workbench = workbench
+        self.run_name = run or ""
+        self.run: dict[str, Any] | None = None
+        self.attempts: list[dict[str, Any]] = []
+        self._refresh_scheduled = False
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield OptionList(id="runs")
+            with Vertical(id="graph-pane"):
+                yield Static("", id="run-status")
+                yield FlowGraph(id="graph")
+            with VerticalScroll(id="attempts-pane"):
+                yield Static("", id="attempts")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#runs", OptionList).border_title = "Runs"
+        self.query_one("#attempts-pane").border_title = "Attempts"
+        self.query_one("#graph").focus()
+        self.load_runs()
+        if self.run_name:
+            self.load_run()
+        self.follow_changes()
+
+    def show_run(self, name: str) -> None:
+        """Show another run (from the browser, the palette or a reply)."""
+        self.run_name = name
+        self.query_one("#graph", FlowGraph).selected = ""
+        self.load_run()
+
+    # Loading.
+    @work(exclusive=True, group="runs", exit_on_error=False)
+    async def load_runs(self) -> None:
+        names = [r["metadata"]["name"] for r in await self.workbench.list("flowrun")]
+        runs = self.query_one("#runs", OptionList)
+        runs.clear_options()
+        runs.add_options([Option(n, id=n) for n in names])
+        if not self.run_name and names:
+            self.run_name = names[-1]
+            self.load_run()
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load_run(self) -> None:
+        self._generation += 1
+        generation, name = self._generation, self.run_name
+        if not name:
+            return
+        try:
+            run = await self.workbench.get("flowrun", name)
+            attempts = await self.workbench.attempts(name)
+        except EchoerError as error:
+            if generation == self._generation:
+                self.run, self.attempts = None, []
+                self.query_one("#graph", FlowGraph).clear()
+                self.query_one("#run-status", Static).update(Text(error.message, style="red"))
+            return
+        if generation != self._generation:
+            return  # another run was chosen meanwhile
+        self.run, self.attempts = run, attempts
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self.run is None:
+            return
+        graph_widget = self.query_one("#graph", FlowGraph)
+        views, taken = step_views(self.run, self.attempts)
+        graph_widget.show(Graph.from_resource(self.run), views, taken)
+        spec = self.run.get("spec") or {}
+        state = str(spec.get("current_state", ""))
+        status = Text()
+        status.append(f"{self.run_name}  ", style="bold")
+        status.append(state, style="green" if state == DONE else "yellow")
+        status.append(f"   history: {' → '.join(spec.get('history_states') or ())}", style="dim")
+        if spec.get("last_err"):
+            status.append(f"\nlast error: {spec['last_err']}", style="red")
+        self.query_one("#run-status", Static).update(status)
+        self._show_attempts()
+
+    def _show_attempts(self) -> None:
+        step = self.query_one("#graph", FlowGraph).selected
+        self.query_one("#attempts", Static).update(attempts_text(step, self.attempts))
+
+    @on(FlowGraph.StepSelected, "#graph")
+    def _step_selected(self) -> None:
+        self._show_attempts()
+
+    @on(OptionList.OptionSelected, "#runs")
+    def _run_picked(self, event: OptionList.OptionSelected) -> None:
+        self.show_run(str(event.option.id))
+        self.query_one("#graph").focus()
+
+    # Live.
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def follow_changes(self) -> None:
+        async for change in self.workbench.watch(["flowrun", "step"]):
+            if (
+                (change.kind == "flowrun"
+                and change.op == "delete")
+                or (change.kind == "flowrun" and change.name not in self._known_runs())
+            ):
+                self.load_runs()
+            spec = (change.resource or {}).get("spec") or {}
+            ours = change.name == self.run_name or spec.get("flow_id") == self.run_name
+            if ours and not self._refresh_scheduled:
+                self._refresh_scheduled = True
+                self.set_timer(REFRESH_DELAY, self._refresh_now)
+
+    def _known_runs(self) -> set[str]:
+        runs = self.query_one("#runs", OptionList)
+        return {str(runs.get_option_at_index(i).id) for i in range(runs.option_count)}
+
+    def _refresh_now(self) -> None:
+        self._refresh_scheduled = False
+        self.load_run()
+
+    # Operations on the run.
+    def _selected_step(self) -> str:
+        return self.query_one("#graph", FlowGraph).selected
+
+    @work(group="op", exit_on_error=False)
+    async def operate(self, op: str, *args: str) -> None:
+        try:
+            await getattr(self.workbench, op)(self.run_name, *args)
+        except EchoerError as error:
+            self.notify(error.message, severity="error")
+            return
+        self.notify(f"{op} {self.run_name} {' '.join(args)}".strip())
+
+    def action_pause(self) -> None:
+        if self.run_name:
+            self.operate("pause")
+
+    def action_resume(self) -> None:
+        if self.run_name:
+            self.operate("resume")
+
+    def action_stop(self) -> None:
+        if self.run_name:
+            self.app.push_screen(
+                ConfirmModal(f"Stop {self.run_name} for good?", confirm="Stop"),
+                lambda yes: self.operate("stop") if yes else None,
+            )
+
+    def action_rerun(self) -> None:
+        step = self._selected_step()
+        if self.run_name and step and step != DONE:
+            self.operate("rerun", step)
+
+    def action_ack(self) -> None:
+        if self.run is None:
+            return
+        spec = self.run.get("spec") or {}
+        step = str(spec.get("current_state", ""))
+        steps = {s["metadata"]["name"]: s for s in spec.get("steps") or ()}
+        if step not in steps:
+            step = self._selected_step()
+        if step not in steps:
+            self.notify("no step is waiting for an ack", severity="warning")
+            return
+        states = list(
+            ((steps[step].get("spec") or {}).get("action_run") or {}).get("return_state_map") or {}
+        )
+        if not states:
+            self.notify(f"step {step} declares no states to ack with", severity="warning")
+            return
+        self.app.push_screen(
+            AckModal(self.run_name, step, states),
+            lambda state: self.operate("ack", step, state) if state else None,
+        )
+
+    def action_export(self, fmt: str) -> None:
+        if self.run is None:
+            return
+        text = export(self.run, fmt)
+        suffix = "dot" if fmt == "dot" else "mmd"
+
+        def chosen(path: str | None) -> None:
+            if path == "-":
+                self.app.push_screen(TextModal(f"{self.run_name} as {fmt}", text))
+            elif path:
+                self.write_export(Path(path), text)
+
+        self.app.push_screen(
+            PathModal(f"Export {fmt} to file (- to show it here)", f"{self.run_name}.{suffix}"),
+            chosen,
+        )
+
+    @work(group="export", exit_on_error=False, thread=True)
+    def write_export(self, path: Path, text: str) -> None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            self.app.call_from_thread(
+                self.notify, f"cannot write {path}: {error}", severity="error"
+            )
+            return
+        self.app.call_from_thread(self.notify, f"wrote {path}")
+
+    def action_events(self) -> None:
+        self.post_message(EventsFiltered(self.run_name))

@@ -1,0 +1,196 @@
+"""The step graph of a flow run, drawn live and scrollable.
+
+The layout (`graph_layout`) is computed once per definition; a live update only
+changes which style each cell gets, so a run that moves costs a restyle of the
+grid, not a new layout. Only the visible lines are turned into strips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from echoer_tui.model.export import Graph
+from echoer_tui.widgets.graph_layout import Canvas, GraphLayout, layout, rasterize
+
+# ANSI colour names so the graph reads the same in 16-colour terminals.
+STYLES: dict[str, Style] = {
+    "idle": Style(color="white", dim=True),
+    "current": Style(color="yellow", bold=True),
+    "done": Style(color="green"),
+    "failed": Style(color="red", bold=True),
+    "edge": Style(color="bright_black"),
+    "taken": Style(color="cyan", bold=True),
+    "label": Style(color="white"),
+    "selected": Style(reverse=True, bold=True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """What the graph shows about one step of a run."""
+
+    status: str = "idle"
+    """idle, current, done or failed."""
+    attempts: int = 0
+    last_state: str = ""
+
+
+class FlowGraph(ScrollView, can_focus=True):
+    """Boxes for steps, arrows labelled with states; click or arrow keys select a step."""
+
+    BINDINGS = [
+        ("right,tab", "select_step(1)", "Next step"),
+        ("left,shift+tab", "select_step(-1)", "Previous step"),
+    ]
+
+    selected: reactive[str] = reactive("", init=False)
+
+    class StepSelected(Message):
+        """The selected step changed (by click or key)."""
+
+        def __init__(self, graph: FlowGraph, step: str) -> None:
+            super().__init__()
+            self.graph = graph
+            self.step = step
+
+        @property
+        def control(self) -> FlowGraph:
+            return self.graph
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._definition: tuple[object, ...] = ()
+        self._layout: GraphLayout | None = None
+        self._canvas: Canvas | None = None
+        self._views: dict[str, StepView] = {}
+        self._taken: frozenset[tuple[str, str]] = frozenset()
+        self._lines: list[Strip] = []
+
+    @property
+    def graph_layout(self) -> GraphLayout | None:
+        return self._layout
+
+    def show(
+        self,
+        graph: Graph,
+        views: Mapping[str, StepView],
+        taken: frozenset[tuple[str, str]],
+    ) -> None:
+        """Draw `graph`; lay it out again only when its definition changed."""
+        definition = (graph.steps,)
+        if definition != self._definition:
+            self._definition = definition
+            self._layout = layout(graph)
+            self._canvas = rasterize(self._layout)
+            self.virtual_size = Size(self._layout.width, self._layout.height)
+            if self.selected not in self._layout.boxes and self._layout.order:
+                self.selected = (
+                    graph.current
+                    if graph.current in self._layout.boxes
+                    else (self._layout.order[0])
+                )
+        self._views = dict(views)
+        self._taken = taken
+        self._restyle()
+
+    def clear(self) -> None:
+        self._definition = ()
+        self._layout = self._canvas = None
+        self._lines = []
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def watch_selected(self) -> None:
+        self._restyle()
+        self.post_message(self.StepSelected(self, self.selected))
+        box = self._layout.boxes.get(self.selected) if self._layout else None
+        if box is not None:
+            self.scroll_to_region(Region(box.x, box.y, box.width, box.height), animate=False)
+
+    def _style_of(self, owner: str) -> Style:
+        kind, _, name = owner.partition(":")
+        if kind in ("box", "title", "status"):
+            view = self._views.get(name, StepView())
+            style = STYLES[view.status]
+            if kind == "title" and name == self.selected:
+                style = style + STYLES["selected"]
+            return style
+        if kind == "loop":
+            return STYLES["taken"] if (name, name) in self._taken else STYLES["edge"]
+        if kind in ("edge", "label"):
+            source, _, target = name.partition(">")
+            if (source, target) in self._taken:
+                return STYLES["taken"]
+            return STYLES["edge"] if kind == "edge" else STYLES["label"]
+        return Style()
+
+    def _status_text(self, name: str, width: int) -> str:
+        view = self._views.get(name, StepView())
+        parts = []
+        if view.attempts:
+            parts.append(f"×{view.attempts}")
+        if view.status == "current":
+            parts.append("running")
+        if view.last_state:
+            parts.append(view.last_state)
+        return (" " + " ".join(parts))[:width].ljust(width)
+
+    def _restyle(self) -> None:
+        canvas = self._canvas
+        if canvas is None:
+            return
+        chars = [row[:] for row in canvas.chars]
+        assert self._layout is not None
+        for box in self._layout.boxes.values():
+            if box.kind != "end":
+                text = self._status_text(box.name, box.width - 2)
+                chars[box.y + 3][box.x + 1 : box.right] = list(text)
+        lines: list[Strip] = []
+        for y in range(canvas.height):
+            segments: list[Segment] = []
+            row, owners = chars[y], canvas.owners[y]
+            start = 0
+            for x in range(1, canvas.width + 1):
+                if x == canvas.width or owners[x] != owners[start]:
+                    segments.append(Segment("".join(row[start:x]), self._style_of(owners[start])))
+                    start = x
+            lines.append(Strip(segments, canvas.width))
+        self._lines = lines
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.size.width
+        if index >= len(self._lines):
+            return Strip.blank(width)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, None)
+
+    def text_lines(self) -> list[str]:
+        """The graph as plain text with live status (what the screen shows, uncoloured)."""
+        return [strip.text.rstrip() for strip in self._lines]
+
+    def on_click(self, event: events.Click) -> None:
+        if self._layout is None:
+            return
+        scroll_x, scroll_y = self.scroll_offset
+        box = self._layout.box_at(event.x + scroll_x, event.y + scroll_y)
+        if box is not None and box.kind != "end":
+            self.selected = box.name
+
+    def action_select_step(self, delta: int) -> None:
+        if self._layout is None or not self._layout.order:
+            return
+        order = self._layout.order
+        index = order.index(self.selected) if self.selected in order else -1
+        self.selected = order[(index + delta) % len(order)]
