@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,7 +217,8 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
                 'give one or more, comma separated: addr = "http://host:port/path";',
             )
         )
-    ca_pem = decl.capem or ""
+    # Line breaks in a long value are layout, not data; the engine decodes strictly.
+    ca_pem = "".join((decl.capem or "").split())
     if decl.capem is not None:
         if decl.method != "https":
             diags.append(
@@ -226,7 +228,7 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
                     f"this one uses {decl.method}",
                 )
             )
-        problem = pem_problem(decl.capem)
+        problem = pem_problem(ca_pem)
         if problem:
             diags.append(
                 _error(
@@ -248,9 +250,9 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
 
 
 def pem_problem(capem: str) -> str:
-    """Why `capem` is not base64 of a PEM certificate, or "" when it is."""
+    """Why `capem` is not base64 of a PEM CA certificate, or "" when it is."""
     try:
-        raw = base64.b64decode(capem.strip(), validate=True)
+        raw = base64.b64decode(capem, validate=True)
     except (binascii.Error, ValueError):
         return f'"{_shorten(capem)}" is not base64'
     try:
@@ -259,6 +261,10 @@ def pem_problem(capem: str) -> str:
         return "it decodes to binary data, not PEM text"
     if "-----BEGIN " not in text or "-----END " not in text:
         return "it decodes to text without -----BEGIN/-----END markers"
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=text)
+    except (ssl.SSLError, ValueError) as error:
+        return f"it holds no usable certificate ({error})"
     return ""
 
 

@@ -19,7 +19,19 @@ from echoer_tui.model.translate import (
 )
 from tests.unit.model.builders import action, flow, flow_run, seed_actions, seed_flow, step
 
-PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+PEM = """-----BEGIN CERTIFICATE-----
+MIIBhjCCAS2gAwIBAgIUPQVhYt8ES+oN13qwVXY64uNG4hgwCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOZWNob2VyLXRlc3QtY2EwHhcNMjYxMjA0MjAxMjMyWhcNMzYx
+MjAxMjAxMjMyWjAZMRcwFQYDVQQDDA5lY2hvZXItdGVzdC1jYTBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABLzheL/iFKdoZLmO6kbA5QFGNwvBydM6R5V6Ok0q29tS
+grnyeIlpbdD9M0iS6jfghj94sw41Y9ylSJunpRF+M4+jUzBRMB0GA1UdDgQWBBTH
+2LBOSVAUOGPk5J79zFrDMKlCOTAfBgNVHSMEGDAWgBTH2LBOSVAUOGPk5J79zFrD
+MKlCOTAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIB0Ca/H7qfDM
+VLhciQSdZO9Y1DX5QQPbWPfUoM4O+lBlAiA1iaa8M/O5Z06Cm6WxloA/wJ7u21CI
+tt+b9l55LxlWnw==
+-----END CERTIFICATE-----
+"""
+"""A throwaway self-signed test CA (public certificate only)."""
 
 
 def seeded() -> Catalog:
@@ -85,6 +97,10 @@ def test_action_resource_shape() -> None:
 
 def test_https_action_with_valid_capem() -> None:
     capem = base64.b64encode(PEM.encode()).decode()
+    wrapped = "\n".join(capem[i : i + 40] for i in range(0, len(capem), 40))
+    assert translate_statement(
+        action("sec2", {}, ["OK"], method="https", capem=wrapped), Catalog()
+    ).ok
     result = translate_statement(action("sec", {}, ["OK"], method="https", capem=capem), Catalog())
     assert result.ok
     assert result.resource["spec"]["serve_type"] == 2  # type: ignore[index]
@@ -97,6 +113,12 @@ def test_https_action_with_valid_capem() -> None:
         ("xxadsa", "is not base64"),
         (base64.b64encode(b"hello world").decode(), "without -----BEGIN"),
         (base64.b64encode(b"\xff\xfe\x00").decode(), "binary"),
+        (
+            base64.b64encode(
+                b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+            ).decode(),
+            "no usable certificate",
+        ),
     ],
 )
 def test_https_action_with_bad_capem_is_an_error(capem: str, why: str) -> None:
