@@ -165,9 +165,9 @@ def _sigint_to(handler: Callable[[], None]) -> Iterator[None]:
         loop.remove_signal_handler(signal.SIGINT)
 
 
-async def interactive(workbench: Workbench) -> None:
+async def interactive(workbench: Workbench, write: Write | None = None) -> None:
     """The terminal shell: banner, `> ` prompt, live events above it, until exit."""
-    write = make_writer(color=True)
+    write = write or make_writer(color=True)
     session = ShellSession(workbench, write)
     prompt = make_prompt_session(session, workbench)
     foreground = _Foreground()
