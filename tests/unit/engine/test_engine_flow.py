@@ -172,10 +172,10 @@ async def test_progress_duplicate_late_unknown_and_undeclared_acks(rig: Rig) -> 
 async def test_ack_over_http_gets_json_errors(rig: Rig) -> None:
     import aiohttp
 
-    async with aiohttp.ClientSession() as client:
-        async with client.post(rig.receiver.url, json={"uuid": "x", "ackState": "OK"}) as resp:
-            assert resp.status == 404
-            assert (await resp.json())["field"] == "uuid"
+    body = {"uuid": "x", "ackState": "OK"}
+    async with aiohttp.ClientSession() as client, client.post(rig.receiver.url, json=body) as resp:
+        assert resp.status == 404
+        assert (await resp.json())["field"] == "uuid"
 
 
 async def test_unmapped_declared_state_stops_the_run(rig: Rig) -> None:
