@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from echoer_tui.api.auth import BearerTokenMiddleware
-from echoer_tui.api.errors import EXCEPTION_HANDLERS
+from echoer_tui.api.errors import EXCEPTION_HANDLERS, guarded
 from echoer_tui.api.openapi import build_document
 from echoer_tui.api.resources import resource_endpoints
 from echoer_tui.api.routing import ApiContext, Endpoint, EngineAck, JsonResponse
@@ -45,7 +45,7 @@ def create_app(
         Endpoint("GET", "/openapi.json", openapi, "This document", "meta", answer=OBJECT)
     )
     document = build_document(endpoints)  # includes itself, read by `openapi` above
-    routes = [Route(e.path, e.handler, methods=[e.method]) for e in endpoints]
+    routes = [Route(e.path, guarded(e.handler), methods=[e.method]) for e in endpoints]
     middleware = [Middleware(BearerTokenMiddleware, token=token)] if token else []
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.api = ctx

@@ -9,6 +9,7 @@ client never has to parse an HTML page or read a traceback.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -18,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from echoer_tui.errors import EchoerError, FslSyntaxError, TranslationError
 
 log = logging.getLogger("echoer.api")
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 class PayloadTooLargeError(EchoerError):
@@ -79,11 +82,33 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    """A bug, not bad input: log it with its traceback, answer without one."""
+def internal_error(request: Request) -> JSONResponse:
+    """A bug, not bad input: log it with its traceback (call from `except`), answer without."""
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     body = {"message": "internal error (see the server log)", "error": "InternalError"}
     return JSONResponse(body, status_code=500)
+
+
+def guarded(handler: Handler) -> Handler:
+    """`handler` with unexpected exceptions answered as a 500 JSON body and logged once.
+
+    (Starlette's own catch-all answers too, but then re-raises to the server, which
+    logs the traceback a second time.)
+    """
+
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except (EchoerError, HTTPException):
+            raise
+        except Exception:
+            return internal_error(request)
+
+    return run
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    return internal_error(request)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

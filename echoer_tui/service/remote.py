@@ -10,6 +10,7 @@ client resumes after the last seen seq when the connection drops.
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -43,8 +44,10 @@ def diagnostic_from_dict(data: dict[str, Any]) -> Diagnostic:
         int(data.get("start", 0)),
         int(data.get("end", 0)),
     )
-    severity = "warning" if data.get("severity") == "warning" else "error"
-    return Diagnostic(span, str(data.get("message", "")), str(data.get("hint", "")), severity)
+    message, hint = str(data.get("message", "")), str(data.get("hint", ""))
+    if data.get("severity") == "warning":
+        return Diagnostic(span, message, hint, "warning")
+    return Diagnostic(span, message, hint, "error")
 
 
 def error_from_response(response: httpx.Response) -> errors.EchoerError:
@@ -152,7 +155,7 @@ class RemoteWorkbench:
             statements=int(data.get("statements", 0)),
         )
 
-    async def apply_fsl(self, text: str) -> list[Reply]:
+    async def apply_fsl(self, text: str) -> builtins.list[Reply]:
         return [reply_from_dict(r) for r in await self._call("POST", "/apply", {"data": text})]
 
     # --- resources --------------------------------------------------------------------
@@ -201,13 +204,15 @@ class RemoteWorkbench:
     async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         return await self._op(run, "ack", {"step": step, "state": state, "data": data})
 
-    async def attempts(self, run: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = await self._call("GET", "/step", params={"flowrun": run})
+    async def attempts(self, run: str) -> builtins.list[dict[str, Any]]:
+        items: builtins.list[dict[str, Any]] = await self._call(
+            "GET", "/step", params={"flowrun": run}
+        )
         return items
 
-    async def events(self, run: str | None = None) -> list[dict[str, Any]]:
+    async def events(self, run: str | None = None) -> builtins.list[dict[str, Any]]:
         params = {"flowrun": run} if run is not None else None
-        items: list[dict[str, Any]] = await self._call("GET", "/event", params=params)
+        items: builtins.list[dict[str, Any]] = await self._call("GET", "/event", params=params)
         return items
 
     async def watch(
@@ -218,7 +223,9 @@ class RemoteWorkbench:
         while True:
             if self._client is None:
                 raise errors.EchoerError("the remote workbench is not started")
-            params: list[tuple[str, str]] = [("resource", k) for k in kinds or ()]
+            params: builtins.list[tuple[str, str | int | float | bool | None]] = [
+                ("resource", k) for k in kinds or ()
+            ]
             params.append(("version", str(last)))
             try:
                 async with self._client.stream(
