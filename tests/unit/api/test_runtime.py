@@ -1,0 +1,87 @@
+"""`embedded()` and `open_workbench()`: one loop for store, engine, facade and API, in order."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from echoer_tui.config import Listen
+from echoer_tui.errors import NotFoundError
+from echoer_tui.runtime import ListenError, bind_socket, embedded, open_workbench
+from echoer_tui.service.remote import RemoteWorkbench
+from tests.unit.api.conftest import FLOW, WAIT, Stack
+
+LOOPBACK = Listen("127.0.0.1", 0)
+
+
+async def test_embedded_tells_the_real_port_and_stops_cleanly(tmp_path: Path) -> None:
+    async with embedded(tmp_path / "data", LOOPBACK) as workbench:
+        assert not workbench.api_url.endswith(":0")
+        async with httpx.AsyncClient(base_url=workbench.api_url) as client:
+            assert (await client.get("/healthz")).json()["api_url"] == workbench.api_url
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{workbench.api_url}/healthz", timeout=WAIT)
+    # The store was released: the same data directory opens again.
+    async with embedded(tmp_path / "data", LOOPBACK) as again:
+        assert await again.list("action") == []
+
+
+async def test_embedded_on_a_port_in_use_names_the_address(tmp_path: Path) -> None:
+    taken = bind_socket(LOOPBACK)
+    taken.listen()
+    try:
+        listen = Listen("127.0.0.1", taken.getsockname()[1])
+        with pytest.raises(ListenError, match=f"{listen}.*in use"):
+            async with embedded(tmp_path / "data", listen):
+                pass
+    finally:
+        taken.close()
+
+
+async def test_embedded_watch_streams_end_at_shutdown(tmp_path: Path) -> None:
+    async with embedded(tmp_path / "data", LOOPBACK) as workbench:
+        client = httpx.AsyncClient(base_url=workbench.api_url, timeout=WAIT)
+        response = await client.send(client.build_request("GET", "/watch"), stream=True)
+        assert response.status_code == 200
+    # Leaving the block did not hang on the open stream, and the stream has ended.
+    assert await asyncio.wait_for(_drain(response), WAIT)
+    await client.aclose()
+
+
+async def _drain(response: httpx.Response) -> bool:
+    """True once the stream is over (a clean end or a cut connection)."""
+    try:
+        async for _ in response.aiter_bytes():
+            pass
+    except httpx.HTTPError:
+        pass
+    await response.aclose()
+    return response.is_closed
+
+
+async def test_open_workbench_remote_speaks_the_facade(api: Stack) -> None:
+    args = argparse.Namespace(server=api.url, token=None, data_dir=None, listen=None)
+    async with open_workbench(args) as remote:
+        assert isinstance(remote, RemoteWorkbench)
+        replies = await remote.apply_fsl(api.fsl_action() + FLOW)
+        assert [r.status for r in replies] == ["ok", "ok"]
+        assert [a["metadata"]["name"] for a in await remote.list("action")] == ["ci"]
+        assert remote.known_names("action") == ("ci",)
+        assert (await remote.get("flow", "my_flow"))["metadata"]["kind"] == "flow"
+        assert await remote.count("flow") == 1
+        with pytest.raises(NotFoundError):
+            await remote.get("flow", "nope")
+        reply = await remote.execute("list flow")
+        assert reply.status != "error" and "my_flow" in reply.text
+        validation = await remote.validate(FLOW.replace('"ci"', '"nosuch"'))
+        assert not validation.ok and validation.diagnostics[0].line == 2
+        changes = remote.watch(["flow"], since=0)
+        change = await asyncio.wait_for(anext(changes), WAIT)
+        assert (change.kind, change.name, change.op) == ("flow", "my_flow", "put")
+        await changes.aclose()
+        await remote.delete("flow", "my_flow")
+        assert await remote.count("flow") == 0
