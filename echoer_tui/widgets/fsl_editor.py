@@ -85,6 +85,14 @@ def _lexer(cls: type) -> object:
     return cls()
 
 
+def _without_leading_comments(statement: str) -> str:
+    """Comment lines above a statement are notes to the reader, not part of a command."""
+    lines = statement.split("\n")
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 class _LazyHighlights(dict[int, list[Highlight]]):
     """Line -> highlights, computed when TextArea asks for a line it is drawing."""
 
@@ -192,11 +200,13 @@ class FlowEditor(TextArea):
         while end < len(lines) - 1 and not ends_statement(lines[end]):
             end += 1
         statements = split_submission("\n".join(lines[start : end + 1]))
-        return statements[0] if statements else ""
+        return _without_leading_comments(statements[0]) if statements else ""
 
     def action_submit(self) -> None:
         """Submit the selection, else the statement under the cursor."""
-        statement = self.selected_text.strip() or self.statement_at(self.cursor_location[0])
+        statement = _without_leading_comments(self.selected_text.strip()) or self.statement_at(
+            self.cursor_location[0]
+        )
         if statement:
             self.post_message(self.Submitted(self, statement))
 
