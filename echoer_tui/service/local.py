@@ -411,16 +411,22 @@ def _written_order(resource: dict[str, Any]) -> tuple[float, float, int, str]:
     )
 
 
-def _merge(*groups: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """Diagnostics in order, without the ones both the parser and translation found."""
-    seen: set[tuple[int, str]] = set()
-    out: list[Diagnostic] = []
-    for group in groups:
-        for diagnostic in group:
-            key = (diagnostic.span.start, diagnostic.message)
-            if key not in seen:
-                seen.add(key)
-                out.append(diagnostic)
+def _merge(
+    parsed: Iterable[Diagnostic], translated: Iterable[Diagnostic]
+) -> tuple[Diagnostic, ...]:
+    """The parser's diagnostics plus translation's, one per underlined span: where both
+    found something at the same place the parser's wins unless translation's is an error
+    and the parser's only a warning (e.g. a capem that is not base64)."""
+    by_span: dict[tuple[int, int], list[Diagnostic]] = {}
+    out = list(parsed)
+    for diagnostic in out:
+        by_span.setdefault((diagnostic.span.start, diagnostic.span.end), []).append(diagnostic)
+    for diagnostic in translated:
+        there = by_span.get((diagnostic.span.start, diagnostic.span.end), [])
+        if any(d.severity == "error" or d.severity == diagnostic.severity for d in there):
+            continue
+        out.append(diagnostic)
+    out.sort(key=lambda d: (d.span.start, d.span.end))
     return tuple(out)
 
 

@@ -267,3 +267,17 @@ async def test_with_the_durable_store(tmp_path: Path) -> None:
         assert got.render().startswith('R| {"metadata":{"kind":"flow","name":"my_flow",')
     finally:
         await bench.close()
+
+
+async def test_watch_answers_the_state_and_a_hint(
+    workbench: LocalWorkbench, action_service: ActionService
+) -> None:
+    await seed(
+        workbench,
+        action("a", {}, ["OK"], addr=f"{action_service.url}/a"),
+        flow_run("r2", step("S", "a", "OK->done")),
+    )
+    reply = await workbench.execute("watch flowrun r2")
+    assert reply.status == "result"
+    assert reply.text.startswith("flowrun r2 is ready: (no transitions yet)")
+    assert "GET /watch" in reply.text
