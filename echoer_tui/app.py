@@ -11,6 +11,7 @@ import argparse
 import asyncio
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -106,7 +107,7 @@ class EchoerApp(App[None]):
             self.add_mode(name, name)
         self.switch_mode("graph" if self.initial_run else "editor")
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Editor", "write and submit FSL", partial(self.switch_mode, "editor"))
         yield SystemCommand(

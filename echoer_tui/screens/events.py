@@ -71,7 +71,7 @@ class EventsScreen(Screen[None]):
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load_events(self) -> None:
         run = self.run_filter
-        events = await self.workbench.events(run or None)
+        events = [*await self.workbench.events(run or None)]
         if run != self.run_filter:
             return
         log = self.query_one("#event-log", RichLog)

@@ -163,6 +163,10 @@ class GraphScreen(Screen[None]):
         if not self.run_name and names:
             self.run_name = names[-1]
             self.load_run()
+        elif not self.run_name:
+            self.query_one("#run-status", Static).update(
+                Text("No flow run yet: write one in the editor (F2) and submit it.", style="dim")
+            )
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load_run(self) -> None:
@@ -218,10 +222,8 @@ class GraphScreen(Screen[None]):
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def follow_changes(self) -> None:
         async for change in self.workbench.watch(["flowrun", "step"]):
-            if (
-                (change.kind == "flowrun"
-                and change.op == "delete")
-                or (change.kind == "flowrun" and change.name not in self._known_runs())
+            if (change.kind == "flowrun" and change.op == "delete") or (
+                change.kind == "flowrun" and change.name not in self._known_runs()
             ):
                 self.load_runs()
             spec = (change.resource or {}).get("spec") or {}
@@ -261,9 +263,13 @@ class GraphScreen(Screen[None]):
 
     def action_stop(self) -> None:
         if self.run_name:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.operate("stop")
+
             self.app.push_screen(
-                ConfirmModal(f"Stop {self.run_name} for good?", confirm="Stop"),
-                lambda yes: self.operate("stop") if yes else None,
+                ConfirmModal(f"Stop {self.run_name} for good?", confirm="Stop"), answered
             )
 
     def action_rerun(self) -> None:
@@ -288,10 +294,12 @@ class GraphScreen(Screen[None]):
         if not states:
             self.notify(f"step {step} declares no states to ack with", severity="warning")
             return
-        self.app.push_screen(
-            AckModal(self.run_name, step, states),
-            lambda state: self.operate("ack", step, state) if state else None,
-        )
+
+        def picked(state: str | None) -> None:
+            if state:
+                self.operate("ack", step, state)
+
+        self.app.push_screen(AckModal(self.run_name, step, states), picked)
 
     def action_export(self, fmt: str) -> None:
         if self.run is None:

@@ -336,10 +336,12 @@ class ResourcesScreen(Screen[None]):
         if not name:
             return
         kind = self.kind
-        self.app.push_screen(
-            ConfirmModal(f"Delete {kind} {name}?"),
-            lambda yes: self.delete_resource(kind, name) if yes else None,
-        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete_resource(kind, name)
+
+        self.app.push_screen(ConfirmModal(f"Delete {kind} {name}?"), answered)
 
     @work(group="delete", exit_on_error=False)
     async def delete_resource(self, kind: str, name: str) -> None:

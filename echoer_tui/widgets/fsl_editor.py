@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -81,7 +82,7 @@ def lex_line(line: str) -> tuple[Highlight, ...]:
 
 
 @lru_cache(maxsize=1)
-def _lexer(cls: type) -> object:
+def _lexer(cls: type) -> Any:
     return cls()
 
 

@@ -275,8 +275,8 @@ def layout(graph: Graph) -> GraphLayout:
         elif px == tx:
             points = (start, tip)
         else:
-            row = track_row[(source, target, "direct")]
-            points = (start, (px, row), (tx, row), tip)
+            track = track_row[(source, target, "direct")]
+            points = (start, (px, track), (tx, track), tip)
         label = "|".join(states)
         paths.append(
             EdgePath(source, target, label, points, (px + 1, sbox.bottom + 1), tuple(states))
@@ -387,7 +387,7 @@ def rasterize(graph_layout: GraphLayout) -> Canvas:
         canvas.put(lx, ly, edge.label, f"label:{edge.source}>{edge.target}")
 
     for box in graph_layout.boxes.values():
-        tl, tr, bl, br, horizontal, vertical = _BORDERS.get(box.kind, _BORDERS["step"])
+        tl, tr, bl, br, horizontal, vertical = tuple(_BORDERS.get(box.kind, _BORDERS["step"]))
         inner = box.width - 2
         owner = f"box:{box.name}"
         canvas.put(box.x, box.y, tl + horizontal * inner + tr, owner)
