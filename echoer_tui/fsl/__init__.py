@@ -1,0 +1,47 @@
+"""FSL, the flow script language: parse, check, format, complete and highlight it.
+
+Text goes in; frozen dataclasses from `ast` (or diagnostics) come out. Nothing here
+knows about storage, the engine or any user interface, and nothing here raises on bad
+input: `parse` always returns a `Document`.
+"""
+
+from __future__ import annotations
+
+from echoer_tui.fsl.ast import (
+    DONE,
+    ActionDecl,
+    ArgValue,
+    Diagnostic,
+    Document,
+    Edge,
+    FlowDecl,
+    FlowRunDecl,
+    ParamDecl,
+    Span,
+    StateDecl,
+    Statement,
+    StepDecl,
+)
+from echoer_tui.fsl.document import parse
+from echoer_tui.fsl.excerpt import caret_excerpt
+from echoer_tui.fsl.split import StatementSource, split_statements
+
+__all__ = [
+    "DONE",
+    "ActionDecl",
+    "ArgValue",
+    "Diagnostic",
+    "Document",
+    "Edge",
+    "FlowDecl",
+    "FlowRunDecl",
+    "ParamDecl",
+    "Span",
+    "StateDecl",
+    "Statement",
+    "StatementSource",
+    "StepDecl",
+    "caret_excerpt",
+    "parse",
+    "split_statements",
+]

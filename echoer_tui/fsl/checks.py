@@ -1,0 +1,194 @@
+"""Meaning checks that need nothing but the statement itself (no store).
+
+A statement can parse and still be wrong: two steps with one name, an edge to a step
+that is not there, `Done` where `done` was meant. These checks run on the syntax tree
+of every statement that parsed; the checks that need other resources (does the action
+exist, does it declare this arg) belong to the translation into resources.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+
+from echoer_tui.fsl.ast import (
+    DONE,
+    ActionDecl,
+    Diagnostic,
+    FlowDecl,
+    FlowRunDecl,
+    Span,
+    Statement,
+    StepDecl,
+)
+from echoer_tui.fsl.positions import Positions
+
+
+def check_statement(statement: Statement, positions: Positions) -> list[Diagnostic]:
+    """Every problem in one parsed statement, in source order."""
+    if isinstance(statement, ActionDecl):
+        found = _check_action(statement, positions)
+    else:
+        found = _check_flow(statement, positions)
+    found.sort(key=lambda diagnostic: diagnostic.span.start)
+    return found
+
+
+def _line(positions: Positions, span: Span) -> int:
+    return positions.line_column(span.start)[0]
+
+
+def _check_action(action: ActionDecl, positions: Positions) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen_params: dict[str, Span] = {}
+    for param in action.params:
+        if param.name in seen_params:
+            found.append(
+                Diagnostic(
+                    param.span,
+                    f"param {param.name} is declared twice in action {action.name}"
+                    f" (first on line {_line(positions, seen_params[param.name])})",
+                    "give each argument its own name",
+                )
+            )
+        else:
+            seen_params[param.name] = param.span
+    seen_states: dict[str, Span] = {}
+    for state in action.returns:
+        if state.name in seen_states:
+            found.append(
+                Diagnostic(
+                    state.span,
+                    f"return state {state.name} is declared twice in action {action.name}",
+                    "list each return state once",
+                )
+            )
+        else:
+            seen_states[state.name] = state.span
+    if not action.addrs:
+        found.append(
+            Diagnostic(
+                action.name_span,
+                f"action {action.name} has no addr, so the engine cannot call it",
+                'add a line such as addr = "http://127.0.0.1:18080/ci";',
+                "warning",
+            )
+        )
+    if action.method == "https" and action.capem is None:
+        found.append(
+            Diagnostic(
+                action.method_span,
+                f"action {action.name} uses https without secret = (capem = …)",
+                "the server's certificate must then be trusted by the system;"
+                ' add secret = (capem = "<base64 PEM>"); to pin a CA',
+                "warning",
+            )
+        )
+    if action.capem is not None:
+        if action.method != "https":
+            found.append(
+                Diagnostic(
+                    action.capem_span,
+                    f"the secret of action {action.name} is only used with method https",
+                    "set method = https; or drop the secret line",
+                    "warning",
+                )
+            )
+        if not _is_base64(action.capem):
+            found.append(
+                Diagnostic(
+                    action.capem_span,
+                    "capem is not valid base64",
+                    "capem holds the CA certificate (PEM) encoded as base64",
+                    "warning",
+                )
+            )
+    return found
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(value)
+
+
+def _misspelt_done(target: str) -> bool:
+    lowered = target.lower()
+    return lowered == DONE or difflib.SequenceMatcher(None, lowered, DONE).ratio() >= 0.75
+
+
+def _check_flow(flow: FlowDecl | FlowRunDecl, positions: Positions) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    kind = flow.kind
+    if not flow.steps:
+        found.append(
+            Diagnostic(
+                flow.name_span,
+                f"{kind} {flow.name} has no steps",
+                "add a step: step A => (SUCCESS->done) { action = NAME; };",
+                "warning",
+            )
+        )
+    first_seen: dict[str, StepDecl] = {}
+    for step in flow.steps:
+        if step.name in first_seen:
+            found.append(
+                Diagnostic(
+                    step.name_span,
+                    f"step {step.name} is defined twice in {kind} {flow.name}"
+                    f" (first on line {_line(positions, first_seen[step.name].name_span)})",
+                    "rename one of them; step names are unique within a statement",
+                )
+            )
+        else:
+            first_seen[step.name] = step
+    names = set(first_seen)
+    for step in flow.steps:
+        found.extend(_check_step(step, flow, names))
+    return found
+
+
+def _check_step(
+    step: StepDecl, flow: FlowDecl | FlowRunDecl, step_names: set[str]
+) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen_states: set[str] = set()
+    for edge in step.edges:
+        if edge.state in seen_states:
+            found.append(
+                Diagnostic(
+                    edge.span,
+                    f"state {edge.state} appears twice in the returns of step {step.name}",
+                    "each state leads to exactly one next step; keep one edge per state",
+                )
+            )
+        seen_states.add(edge.state)
+        if edge.target == DONE or edge.target in step_names:
+            continue
+        message = (
+            f"step {step.name} goes to {edge.target} on {edge.state},"
+            f" but {flow.kind} {flow.name} has no step {edge.target}"
+        )
+        if _misspelt_done(edge.target):
+            hint = "did you mean done? (the end of the run is written in lower case)"
+        else:
+            close = difflib.get_close_matches(edge.target, sorted(step_names), n=1)
+            hint = (
+                f"did you mean {close[0]}?" if close else f"define step {edge.target} or go to done"
+            )
+        found.append(Diagnostic(edge.target_span, message, hint))
+    seen_args: set[str] = set()
+    for arg in step.args:
+        if arg.name in seen_args:
+            found.append(
+                Diagnostic(
+                    arg.span,
+                    f"arg {arg.name} is given twice in step {step.name}",
+                    "give each argument once",
+                )
+            )
+        seen_args.add(arg.name)
+    return found

@@ -1,0 +1,553 @@
+"""Parse one FSL statement into `ast` dataclasses, with panic-mode error recovery.
+
+Lark compiles `fsl.lark` into LALR(1) tables once; this module then drives those tables
+itself over the plain-tuple tokens of `lexer.py`. Owning the loop is what makes the
+parser fast and forgiving at once: no lark tree or `Token` is ever built (every
+reduction calls one small callback that makes the final dataclass), and after a syntax
+error the loop drops back to the nearest construct that can continue (a step, an
+action clause) so that one pass reports every error, not just the first.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Final
+
+from lark import Lark
+
+from echoer_tui.fsl.ast import (
+    DONE,
+    ActionDecl,
+    ArgValue,
+    Diagnostic,
+    Edge,
+    FlowDecl,
+    FlowRunDecl,
+    Method,
+    ParamDecl,
+    ParamType,
+    Span,
+    StateDecl,
+    Statement,
+    StepDecl,
+    StepKind,
+)
+from echoer_tui.fsl.lexer import Token
+from echoer_tui.fsl.messages import describe_error
+from echoer_tui.fsl.positions import Positions
+
+SHIFT: Final = 0
+REDUCE: Final = 1
+
+END: Final = "$END"
+
+SYNC_TOKENS: Final = frozenset(
+    {
+        "STEP",
+        "DECI",
+        "FLOW_END",
+        "FLOW_RUN_END",
+        "ACTION_END",
+        "ADDR",
+        "METHOD",
+        "SECRET",
+        "ARGS",
+        "RETURN",
+        "RETRY",
+        "TIMEOUT",
+    }
+)
+"""Tokens that start a construct the parser can resume at after a syntax error."""
+
+MAX_NUMBER_DIGITS: Final = 18
+"""Longer numbers are refused (Python refuses to convert >4300 digits anyway)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The LALR(1) tables of fsl.lark in the shape the driver loop wants."""
+
+    actions: dict[int, dict[str, tuple[int, int]]]
+    """state -> lookahead -> (SHIFT, next state) or (REDUCE, rule index)."""
+    rules: tuple[tuple[int, str, str], ...]
+    """rule index -> (number of children, rule name for the goto, callback name)."""
+    start: int
+    end: int
+
+
+@cache
+def tables() -> Tables:
+    """Compile fsl.lark once per process (about 80 ms) and keep its tables."""
+    grammar = Lark.open(
+        "fsl.lark", rel_to=__file__, parser="lalr", start="statement", propagate_positions=True
+    )
+    table = grammar.parser.parser.parser.parse_table
+    rule_index: dict[Any, int] = {}
+    rules: list[tuple[int, str, str]] = []
+    actions: dict[int, dict[str, tuple[int, int]]] = {}
+    for state, row in table.states.items():
+        converted: dict[str, tuple[int, int]] = {}
+        for symbol, (action, arg) in row.items():
+            if action.name == "Shift":
+                converted[str(symbol)] = (SHIFT, arg)
+                continue
+            if arg not in rule_index:
+                rule_index[arg] = len(rules)
+                # plain str keys: lark's Token compares in Python, ten times slower
+                origin = str(arg.origin.name)
+                rules.append((len(arg.expansion), origin, str(arg.alias or origin)))
+            converted[str(symbol)] = (REDUCE, rule_index[arg])
+        actions[state] = converted
+    return Tables(
+        actions, tuple(rules), table.start_states["statement"], table.end_states["statement"]
+    )
+
+
+def expected_tokens(state: int) -> frozenset[str]:
+    """The terminals the parser accepts in `state`."""
+    return frozenset(symbol for symbol in tables().actions[state] if symbol.isupper())
+
+
+def is_string(token: Token) -> bool:
+    """True for a `"…"` or `` `…` `` NAME token (as opposed to an identifier)."""
+    return token[1][0] in _QUOTES
+
+
+def unquote(token: Token) -> str:
+    """The text a NAME token stands for: quotes and backticks stripped."""
+    value = token[1]
+    return value[1:-1] if value[0] in _QUOTES else value
+
+
+_QUOTES: Final = frozenset('"`')
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    """One statement's parse: the statement (None if it had syntax errors) and diagnostics."""
+
+    statement: Statement | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Builder:
+    """Reduction callbacks for one statement: children in, final dataclasses out."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.span = positions.span
+        self.positions = positions
+        self.diagnostics: list[Diagnostic] = []
+        self.broken = False
+        """Set when a callback found a syntax error the grammar lets through."""
+
+    def reject(self, token: Token, message: str, hint: str) -> None:
+        """A syntax error found by a callback (e.g. an identifier where a string belongs)."""
+        self.broken = True
+        self.diagnostics.append(Diagnostic(self.span(token[2], token[3]), message, hint))
+
+    def warn(self, span: Span, message: str, hint: str = "", severity: str = "error") -> None:
+        self.diagnostics.append(
+            Diagnostic(span, message, hint, "warning" if severity == "warning" else "error")
+        )
+
+    # -- shared pieces ------------------------------------------------------------
+    def number(self, token: Token) -> int:
+        if len(token[1]) > MAX_NUMBER_DIGITS:
+            self.warn(
+                self.span(token[2], token[3]),
+                f"number too large ({len(token[1])} digits)",
+                f"numbers have at most {MAX_NUMBER_DIGITS} digits",
+            )
+            return 0
+        return int(token[1])
+
+    def edge_bare(self, c: list[Any]) -> Edge:
+        state = c[0]
+        span = self.span(state[2], state[3])
+        return Edge(unquote(state), DONE, span, span)
+
+    def edge_to(self, c: list[Any]) -> Edge:
+        state, target = c[0], c[2]
+        span = self.span
+        return Edge(
+            unquote(state),
+            unquote(target),
+            span(state[2], target[3]),
+            span(target[2], target[3]),
+        )
+
+    def edges_one(self, c: list[Any]) -> list[Edge]:
+        return [c[0]]
+
+    def edges_more(self, c: list[Any]) -> list[Edge]:
+        edges: list[Edge] = c[0]
+        edges.append(c[2])
+        return edges
+
+    def returns_empty(self, c: list[Any]) -> list[Edge]:
+        return []
+
+    def returns_some(self, c: list[Any]) -> list[Edge]:
+        edges: list[Edge] = c[1]
+        return edges
+
+    # -- flows and flow runs ----------------------------------------------------------
+    def args_empty(self, c: list[Any]) -> list[ArgValue]:
+        return []
+
+    def args_comma(self, c: list[Any]) -> list[ArgValue]:
+        args: list[ArgValue] = c[0]
+        return args
+
+    def args_more(self, c: list[Any]) -> list[ArgValue]:
+        args: list[ArgValue] = c[0]
+        name, value = c[1], c[3]
+        parsed: str | int
+        if value[0] == "NUMBER":
+            parsed = self.number(value)
+        elif value[1][0] in _QUOTES:
+            parsed = value[1][1:-1]
+        else:
+            parsed = value[1]
+            self.reject(
+                value,
+                f"expected a value after '{name[1]} =': a \"string\", a `string` or a number",
+                f'found the name {value[1]}; quote it: "{value[1]}"',
+            )
+        args.append(ArgValue(unquote(name), parsed, self.span(name[2], value[3])))
+        return args
+
+    def body_action(self, c: list[Any]) -> tuple[Token, list[ArgValue]]:
+        return c[2], []
+
+    def body_args(self, c: list[Any]) -> tuple[Token, list[ArgValue]]:
+        return c[2], c[7]
+
+    def step_semi(self, c: list[Any]) -> StepDecl:
+        return self._step(c, c[7][3])
+
+    def step_bare(self, c: list[Any]) -> StepDecl:
+        return self._step(c, c[6][3])
+
+    def _step(self, c: list[Any], end: int) -> StepDecl:
+        kind_token, name, edges, (action, args) = c[0], c[1], c[3], c[5]
+        span = self.span
+        kind: StepKind = "deci" if kind_token[0] == "DECI" else "step"
+        return StepDecl(
+            unquote(name),
+            kind,
+            tuple(edges),
+            unquote(action),
+            tuple(args),
+            span(kind_token[2], end),
+            span(name[2], name[3]),
+            span(action[2], action[3]),
+        )
+
+    def steps_empty(self, c: list[Any]) -> list[StepDecl]:
+        return []
+
+    def steps_more(self, c: list[Any]) -> list[StepDecl]:
+        steps: list[StepDecl] = c[0]
+        steps.append(c[1])
+        return steps
+
+    def flow_stmt(self, c: list[Any]) -> FlowDecl:
+        keyword, name, steps, end = c
+        return FlowDecl(
+            unquote(name),
+            tuple(steps),
+            self.span(keyword[2], end[3]),
+            self.span(name[2], name[3]),
+        )
+
+    def flow_run_stmt(self, c: list[Any]) -> FlowRunDecl:
+        keyword, name, steps, end = c
+        return FlowRunDecl(
+            unquote(name),
+            tuple(steps),
+            self.span(keyword[2], end[3]),
+            self.span(name[2], name[3]),
+        )
+
+    # -- actions ----------------------------------------------------------------
+    def clauses_empty(self, c: list[Any]) -> list[tuple[Any, ...]]:
+        return []
+
+    def clauses_more(self, c: list[Any]) -> list[tuple[Any, ...]]:
+        clauses: list[tuple[Any, ...]] = c[0]
+        clauses.append(c[1])
+        return clauses
+
+    def addr_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        if not is_string(c[2]):
+            self.reject(
+                c[2],
+                "expected a quoted address after 'addr ='",
+                f'write the address as a string: addr = "http://{c[2][1]}:8080/path";',
+            )
+        return ("addr", c[0], c[2])
+
+    def method_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("method", c[0], c[2])
+
+    def secret_empty(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("secret", c[0], None)
+
+    def secret_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("secret", c[0], c[5])
+
+    def params_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("args", c[0], c[3])
+
+    def return_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("return", c[0], c[2])
+
+    def retry_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("retry", c[0], c[2])
+
+    def timeout_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        return ("timeout", c[0], c[2])
+
+    def params_empty(self, c: list[Any]) -> list[ParamDecl]:
+        return []
+
+    def params_comma(self, c: list[Any]) -> list[ParamDecl]:
+        params: list[ParamDecl] = c[0]
+        return params
+
+    def params_more(self, c: list[Any]) -> list[ParamDecl]:
+        params: list[ParamDecl] = c[0]
+        type_token, name = c[1], c[2]
+        param_type: ParamType = "int" if type_token[0] == "INT" else "str"
+        params.append(ParamDecl(unquote(name), param_type, self.span(type_token[2], name[3])))
+        return params
+
+    def action_stmt(self, c: list[Any]) -> ActionDecl:
+        keyword, name, clauses, end = c
+        span = self.span
+        seen: dict[str, Token] = {}
+        addrs: tuple[str, ...] = ()
+        method: Method = "http"
+        params: tuple[ParamDecl, ...] = ()
+        returns: tuple[StateDecl, ...] = ()
+        capem: str | None = None
+        retry: int | None = None
+        timeout: int | None = None
+        addr_span = method_span = capem_span = span(name[2], name[3])
+        for clause, clause_keyword, payload in clauses:
+            if clause in seen:
+                line = self.positions.line_column(seen[clause][2])[0]
+                self.warn(
+                    span(clause_keyword[2], clause_keyword[3]),
+                    f"{clause} is given twice in action {unquote(name)} (first on line {line})",
+                    f"keep one {clause} line",
+                )
+            seen[clause] = clause_keyword
+            if clause == "addr":
+                addrs = tuple(part.strip() for part in unquote(payload).split(",") if part.strip())
+                addr_span = span(payload[2], payload[3])
+            elif clause == "method":
+                method = payload[0].lower()
+                method_span = span(payload[2], payload[3])
+            elif clause == "secret":
+                if payload is not None:
+                    capem = unquote(payload)
+                    capem_span = span(payload[2], payload[3])
+            elif clause == "args":
+                params = tuple(payload)
+            elif clause == "return":
+                returns = tuple(self._state(edge) for edge in payload)
+            elif clause == "retry":
+                retry = self.number(payload)
+            elif clause == "timeout":
+                timeout = self.number(payload)
+        if "return" not in seen:
+            self.warn(
+                span(end[2], end[3]),
+                f"action {unquote(name)} declares no return states",
+                "add a line such as `return = (SUCCESS | FAIL);` before action_end",
+            )
+        return ActionDecl(
+            unquote(name),
+            addrs,
+            method,
+            params,
+            returns,
+            span(keyword[2], end[3]),
+            span(name[2], name[3]),
+            capem=capem,
+            retry=retry,
+            timeout=timeout,
+            addr_span=addr_span,
+            method_span=method_span,
+            capem_span=capem_span,
+        )
+
+    def _state(self, edge: Edge) -> StateDecl:
+        if edge.target_span != edge.span:
+            self.warn(
+                edge.span,
+                f"an action's return state takes no target (-> {edge.target})",
+                f"write just {edge.state}; targets belong to the steps of a flow",
+                "warning",
+            )
+        return StateDecl(edge.state, edge.span)
+
+
+_PASS_THROUGH: Final = frozenset({"method_value", "param_type", "statement"})
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Keep the cycle collector out of a parse: it allocates many small acyclic objects,
+    and repeated full collections over them made 10,000-step documents quadratic."""
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def parse_tokens(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
+    """Parse the tokens of exactly one statement (as cut by `split.py`)."""
+    with gc_paused():
+        return _drive(tokens, positions, text)
+
+
+def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
+    grammar = tables()
+    actions = grammar.actions
+    end_state = grammar.end
+    builder = _Builder(positions)
+    reducers = [
+        (size, origin, None if callback in _PASS_THROUGH else getattr(builder, callback))
+        for size, origin, callback in grammar.rules
+    ]
+    syntax_errors: list[Diagnostic] = []
+    last_end = tokens[-1][3] if tokens else 0
+    end_token: Token = (END, "", last_end, last_end)
+
+    state_stack = [grammar.start]
+    value_stack: list[Any] = []
+    push_state = state_stack.append
+    push_value = value_stack.append
+    count = len(tokens)
+    index = 0
+    resume_floor = -1
+    last_error_index = -1
+    while True:
+        token = tokens[index] if index < count else end_token
+        kind = token[0]
+        while True:
+            action = actions[state_stack[-1]].get(kind)
+            if action is None:
+                break
+            if action[0] == SHIFT:
+                push_state(action[1])
+                push_value(token)
+                break
+            size, origin, callback = reducers[action[1]]
+            if callback is None:
+                # a pass-through rule of one child: only the parser state changes
+                state_stack[-1] = actions[state_stack[-2]][origin][1]
+                if kind == END and state_stack[-1] == end_state:
+                    break
+                continue
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            push_value(callback(children))
+            push_state(actions[state_stack[-1]][origin][1])
+            if state_stack[-1] == end_state and kind == END:
+                break
+        if action is not None:
+            if kind == END:
+                break
+            index += 1
+            continue
+        if index != last_error_index:
+            previous = tokens[index - 1] if index else None
+            syntax_errors.append(
+                describe_error(state_stack[-1], token, previous, positions, text, tokens)
+            )
+        last_error_index = index
+        if kind == END or len(syntax_errors) >= 50:
+            break
+        index = _recover(tokens, index, max(index, resume_floor), state_stack, actions)
+        if index < 0:
+            break
+        del value_stack[len(state_stack) - 1 :]
+        resume_floor = index + 1
+
+    diagnostics = tuple(sorted(syntax_errors + builder.diagnostics, key=_by_position))
+    if syntax_errors or builder.broken or not value_stack:
+        return StatementResult(None, diagnostics)
+    statement = value_stack[-1]
+    if not isinstance(statement, ActionDecl | FlowDecl | FlowRunDecl):
+        return StatementResult(None, diagnostics)
+    return StatementResult(statement, diagnostics)
+
+
+def _recover(
+    tokens: Sequence[Token],
+    index: int,
+    floor: int,
+    state_stack: list[int],
+    actions: dict[int, dict[str, tuple[int, int]]],
+) -> int:
+    """Skip to the next token some enclosing construct can continue with; pop to it.
+
+    Returns the index to resume at, or -1 when nothing before the statement's end fits.
+    `floor` makes every recovery advance past the previous one, so the loop ends.
+    """
+    for position in range(floor, len(tokens)):
+        kind = tokens[position][0]
+        if kind not in SYNC_TOKENS:
+            continue
+        for depth in range(len(state_stack) - 1, -1, -1):
+            if kind in actions[state_stack[depth]]:
+                del state_stack[depth + 1 :]
+                return position
+    return -1
+
+
+def _by_position(diagnostic: Diagnostic) -> tuple[int, int]:
+    return diagnostic.span.start, diagnostic.span.end
+
+
+def first_error(tokens: Sequence[Token]) -> tuple[int, str] | None:
+    """The (state, lookahead) at which `tokens` first fail to parse; None if they parse.
+
+    Used to learn which parser state a labelled example of a mistake ends in.
+    """
+    grammar = tables()
+    actions = grammar.actions
+    rules = grammar.rules
+    stack = [grammar.start]
+    index = 0
+    while True:
+        kind = tokens[index][0] if index < len(tokens) else END
+        action = actions[stack[-1]].get(kind)
+        if action is None:
+            return stack[-1], kind
+        if action[0] == SHIFT:
+            stack.append(action[1])
+            index += 1
+            continue
+        size, origin, _ = rules[action[1]]
+        if size:
+            del stack[-size:]
+        stack.append(actions[stack[-1]][origin][1])
+        if kind == END and stack[-1] == grammar.end:
+            return None
