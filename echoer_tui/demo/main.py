@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from echoer_tui.config import Listen, resolve_token
 from echoer_tui.demo.actions import (
@@ -32,7 +32,9 @@ from echoer_tui.demo.actions import (
 )
 from echoer_tui.errors import EchoerError
 from echoer_tui.model.resources import DONE, FINISHED_STATES, READY
-from echoer_tui.service.facade import Workbench
+
+if TYPE_CHECKING:
+    from echoer_tui.service.facade import Workbench
 
 DEMO_RUN = "my_flow_run"
 EXAMPLE_FILE = "example.fsl"
