@@ -15,12 +15,14 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from importlib import resources
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.layout.processors import TabsProcessor
 from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
@@ -121,6 +123,8 @@ def make_prompt_session(session: ShellSession, workbench: Workbench) -> PromptSe
         enable_history_search=True,
         multiline=True,
         prompt_continuation=lambda width, line, wrapped: [("class:continuation", CONTINUATION)],
+        # FSL from files is often tab-indented; show tabs as spaces, not `^I`.
+        input_processors=[TabsProcessor(tabstop=4, char1=" ", char2=" ")],
         style=STYLE,
     )
 
@@ -197,15 +201,28 @@ async def interactive(workbench: Workbench, write: Write | None = None) -> None:
 
 
 async def piped(workbench: Workbench, *, color: bool) -> None:
-    """Statements from a pipe or file: replies only (no banner, no prompt), then `Bye!`."""
-    write = make_writer(color)
-    session = ShellSession(workbench, write)
-    foreground = _Foreground()
+    """Statements from a pipe or file: replies only (no banner, no prompt), then `Bye!`.
+
+    Ctrl-C here ends the process, as a script's reader expects.
+    """
+    session = ShellSession(workbench, make_writer(color))
+    async for line in _stdin_lines():
+        if not await session.submit(line):
+            return
+    session.bye()
+
+
+async def _stdin_lines() -> AsyncIterator[str]:
+    """Lines of stdin, read by a daemon thread: a blocked read never holds up the exit."""
     loop = asyncio.get_running_loop()
-    with _sigint_to(foreground.interrupt):
-        while not session.finished:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
-                session.bye()
-                break
-            await foreground.run(session.submit(line), session.interrupt)
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody reads any more
+            for line in sys.stdin:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, "")
+
+    threading.Thread(target=pump, name="echoer-stdin", daemon=True).start()
+    while line := await lines.get():
+        yield line

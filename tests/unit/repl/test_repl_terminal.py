@@ -1,0 +1,107 @@
+"""`echoer repl` in a real pseudo-terminal: banner, prompt, a paste, replies, Bye!."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from repl_seed import ACTIONS, FLOW
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>]|\x1b\][^\x07]*\x07|\r")
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+
+
+class Terminal:
+    """The master side of a pty, with a reader that waits for text up to a deadline."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.raw = ""
+
+    @property
+    def screen(self) -> str:
+        return ANSI.sub("", self.raw)
+
+    def send(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def paste(self, text: str) -> None:
+        self.send(PASTE_START + text + PASTE_END)
+
+    def wait_for(
+        self, condition: str | re.Pattern[str], count: int = 1, timeout: float = 30
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while self._count(condition) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"never saw {condition!r} x{count} in:\n{self.screen}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    self.raw += os.read(self.fd, 65536).decode(errors="replace")
+                except OSError:  # the other side closed
+                    raise AssertionError(f"ended before {condition!r}:\n{self.screen}") from None
+
+    def _count(self, condition: str | re.Pattern[str]) -> int:
+        if isinstance(condition, str):
+            return self.screen.count(condition)
+        return len(condition.findall(self.screen))
+
+
+@pytest.fixture
+def repl(tmp_path: Path) -> Iterator[tuple[Terminal, subprocess.Popen[bytes]]]:
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "200"}
+    data = str(tmp_path / "data")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "echoer_tui", "repl", "--data-dir", data, "--listen", "127.0.0.1:0"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        yield Terminal(master), process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        os.close(master)
+
+
+def test_the_seed_transcript_in_a_terminal(repl: tuple[Terminal, subprocess.Popen[bytes]]) -> None:
+    term, process = repl
+    term.wait_for("=( °w° )=")
+    term.wait_for(re.compile(r"^>", re.MULTILINE))
+
+    term.paste(FLOW)
+    term.send("\r")
+    term.wait_for(re.compile(r"^E\| .*\bci\b", re.MULTILINE))
+
+    term.paste(ACTIONS)
+    term.send("\r")
+    term.wait_for(re.compile(r"^OK$", re.MULTILINE), count=5)
+
+    term.paste(FLOW)
+    term.send("\r")
+    term.wait_for(re.compile(r"^OK$", re.MULTILINE), count=6)
+
+    term.send("get flow my_flow\r")
+    term.wait_for(re.compile(r'^R\| \{"metadata":\{.*"name":"my_flow"', re.MULTILINE))
+
+    term.send("half a statement\x03")  # Ctrl-C clears it; the shell stays
+    term.send("exit\r")
+    term.wait_for("Bye!")
+    assert process.wait(timeout=30) == 0
