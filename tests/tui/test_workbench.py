@@ -134,7 +134,7 @@ async def test_graph_shows_the_readme_steps_and_the_current_one(
         assert graph.graph_layout is not None
         assert set(graph.graph_layout.boxes) == {"A", "D", "B", "E", "C", "done"}
         text = "\n".join(graph.text_lines())
-        assert "◆ D" in text and "approval_2" in text
+        assert "│ D " in text and "approval_2" in text
         await until(pilot, lambda: "running" in "\n".join(graph.text_lines()))
         box = graph.graph_layout.boxes["A"]
         assert "running" in graph.text_lines()[box.y + 3]
