@@ -30,6 +30,7 @@ from echoer_tui.errors import (
     StoreError,
     TranslationError,
 )
+from echoer_tui.fsl import parse
 from echoer_tui.fsl.ast import Diagnostic, Document
 from echoer_tui.model.export import export
 from echoer_tui.model.resources import FINISHED_STATES, KINDS
@@ -219,14 +220,14 @@ class LocalWorkbench:
 
     # --- FSL -----------------------------------------------------------------------------
     async def validate(self, text: str) -> Validation:
-        document = _parse(text)
+        document = parse(text)
         translation = await self._translate(document)
         return Validation(
             _merge(document.diagnostics, translation.diagnostics), len(document.statements)
         )
 
     async def apply_fsl(self, text: str) -> list[Reply]:
-        document = _parse(text)
+        document = parse(text)
         if not document.ok:
             # A document that does not parse changes nothing, not even its good statements.
             return [
@@ -381,13 +382,6 @@ class LocalWorkbench:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _parse(text: str) -> Document:
-    from echoer_tui.fsl import parse  # type: ignore[attr-defined]
-
-    document: Document = parse(text)
-    return document
 
 
 def _kind(word: str) -> str:

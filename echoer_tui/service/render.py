@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from echoer_tui.fsl.ast import Diagnostic, Span
+from echoer_tui.fsl import caret_excerpt
+from echoer_tui.fsl.ast import Diagnostic
 
 LIST_HEADERS = ("name", "kind", "uuid", "version")
 
@@ -169,7 +170,7 @@ def diagnostic_text(source: str, diagnostic: Diagnostic) -> str:
     """`line:col: message`, the source line with a caret under the span, then the hint."""
     head = f"{diagnostic.line}:{diagnostic.column}: {diagnostic.message}"
     lines = [f"warning {head}" if diagnostic.severity == "warning" else head]
-    excerpt = caret_excerpt(source, diagnostic.span)
+    excerpt = caret_excerpt(source, diagnostic)
     if excerpt:
         lines.append(excerpt)
     if diagnostic.hint:
@@ -179,23 +180,3 @@ def diagnostic_text(source: str, diagnostic: Diagnostic) -> str:
 
 def diagnostics_text(source: str, diagnostics: Iterable[Diagnostic]) -> str:
     return "\n".join(diagnostic_text(source, d) for d in diagnostics)
-
-
-def caret_excerpt(source: str, span: Span) -> str:
-    """The source line of `span` with carets under it (the parser's, once it is there)."""
-    try:
-        from echoer_tui.fsl import caret_excerpt as fsl_caret_excerpt  # type: ignore[attr-defined]
-    except ImportError:
-        return _caret_excerpt(source, span)
-    return str(fsl_caret_excerpt(source, span))
-
-
-def _caret_excerpt(source: str, span: Span) -> str:
-    lines = source.splitlines()
-    if not 1 <= span.line <= len(lines):
-        return ""
-    text = lines[span.line - 1]
-    width = (
-        span.end_column - span.column if span.end_line == span.line else len(text) - span.column + 1
-    )
-    return f"{text}\n{' ' * (span.column - 1)}{'^' * max(width, 1)}"

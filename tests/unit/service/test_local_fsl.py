@@ -80,7 +80,7 @@ async def test_the_seed_transcript(workbench: LocalWorkbench) -> None:
     assert refused.status == "error"
     assert refused.text.startswith('3:18: flow my_flow, step A: action "ci" is not defined')
     assert "(not without getting action (ci) definition)" in refused.text
-    assert '        action = "ci";\n                 ^^^^' in refused.text
+    assert '        action = "ci";\n                 ^~~~' in refused.text
     assert refused.diagnostics and refused.diagnostics[0].line == 3
 
     replies = [await workbench.execute(s) for s in split_submission(SEED_ACTIONS)]
