@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="everything, on a bundled example with demo action services")
     _add_runtime_options(demo)
-    demo.add_argument("--repl", action="store_true", help="use the > shell instead of the workbench")
+    demo.add_argument(
+        "--repl", action="store_true", help="use the > shell instead of the workbench"
+    )
     demo.add_argument(
         "--headless", action="store_true", help="run to the end and print the history"
     )

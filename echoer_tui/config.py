@@ -23,7 +23,9 @@ class Listen:
     def parse(cls, text: str) -> Listen:
         host, sep, port = text.rpartition(":")
         if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise EchoerError(f"--listen {text!r}: expected HOST:PORT, for example {DEFAULT_LISTEN}")
+            raise EchoerError(
+                f"--listen {text!r}: expected HOST:PORT, for example {DEFAULT_LISTEN}"
+            )
         return cls(host.strip("[]") or "127.0.0.1", int(port))
 
     @property

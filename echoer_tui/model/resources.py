@@ -232,7 +232,7 @@ class Resource:
         metadata = Metadata.from_dict(data["metadata"])
         raw = dict(data.get("spec") or {})
         spec_type = SPEC_TYPES[metadata.kind]
-        known = set(spec_type.__slots__)
+        known = set(getattr(spec_type, "__slots__", ()))
         fields = {k: v for k, v in raw.items() if k in known}
         if spec_type is FlowSpec:
             fields["steps"] = [FlowStep.from_dict(s) for s in fields.get("steps", [])]

@@ -8,6 +8,7 @@ everything they show comes from it.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -72,7 +73,7 @@ class Workbench(Protocol):
     async def validate(self, text: str) -> Validation:
         """Parse and translate `text` against the store without writing anything."""
 
-    async def apply_fsl(self, text: str) -> list[Reply]:
+    async def apply_fsl(self, text: str) -> builtins.list[Reply]:
         """Create every statement of an FSL document, in order, one reply per statement."""
 
     # Resources.
@@ -106,10 +107,10 @@ class Workbench(Protocol):
     async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         """Answer the step a run waits on by hand, as an action service would."""
 
-    async def attempts(self, run: str) -> list[dict[str, Any]]:
+    async def attempts(self, run: str) -> builtins.list[dict[str, Any]]:
         """Every step attempt of a run (kind `step`), oldest first."""
 
-    async def events(self, run: str | None = None) -> list[dict[str, Any]]:
+    async def events(self, run: str | None = None) -> builtins.list[dict[str, Any]]:
         """Events, oldest first, optionally of one run."""
 
     def watch(self, kinds: Sequence[str] | None = None, since: int = 0) -> AsyncIterator[Change]:
