@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
@@ -12,8 +13,17 @@ import pytest
 
 from echoer_tui.cli import build_parser
 from echoer_tui.demo.actions import AckScript
-from echoer_tui.demo.main import DEFAULT_SCRIPT, DemoOptions, check_script, example_fsl
+from echoer_tui.demo.main import (
+    DEFAULT_SCRIPT,
+    DEMO_RUN,
+    DemoOptions,
+    check_script,
+    example_fsl,
+    run_demo_async,
+    wait_until_finished,
+)
 from echoer_tui.errors import EchoerError
+from echoer_tui.service.facade import Workbench
 
 
 def run_echoer(*argv: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
@@ -95,3 +105,51 @@ def test_script_states_are_checked_against_the_example() -> None:
     check_script(AckScript.parse(DEFAULT_SCRIPT), text)
     with pytest.raises(EchoerError, match="cannot answer SUCCESS"):
         check_script(AckScript.parse("D=SUCCESS"), text)
+
+
+async def wait_for_dispatch(workbench: Workbench, run: str, step: str) -> None:
+    """Until an attempt of `step` has been dispatched, woken by the store's watch (bounded)."""
+
+    async def dispatched() -> bool:
+        return any(
+            a["spec"]["step_name"] == step and a["spec"]["dispatched_time"]
+            for a in await workbench.attempts(run)
+        )
+
+    async with asyncio.timeout(20):
+        changes = workbench.watch(["step"])
+        while not await dispatched():
+            await anext(changes)
+
+
+async def test_manual_approval_waits_for_a_person_then_runs_to_done(tmp_path: Path) -> None:
+    options = DemoOptions.from_args(demo_args("--manual-approval", "--delay", "0"))
+    seen: list[str] = []
+
+    async def person(workbench: Workbench) -> int:
+        await wait_for_dispatch(workbench, "my_flow_run", "D")
+        await workbench.ack("my_flow_run", "D", "REJECT", "not today")
+        resource = await wait_until_finished(workbench, "my_flow_run", limit=20)
+        seen.extend(resource["spec"]["history_states"])
+        return 0
+
+    assert await run_demo_async(options, tmp_path / "d", person) == 0
+    assert seen[-3:] == ["D", "C", "done"]
+
+
+async def test_the_workbench_opens_on_the_demo_run_graph(tmp_path: Path) -> None:
+    from echoer_tui.app import make_app
+    from echoer_tui.screens.graph import GraphScreen
+
+    options = DemoOptions.from_args(demo_args("--delay", "0"))
+    screens: list[object] = []
+
+    async def workbench_ui(workbench: Workbench) -> int:
+        app = make_app(workbench, initial_run=DEMO_RUN)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            screens.append(app.screen)
+        return 0
+
+    assert await run_demo_async(options, tmp_path / "d", workbench_ui) == 0
+    assert isinstance(screens[0], GraphScreen)
