@@ -44,8 +44,8 @@ KEYWORDS: Final[dict[str, str]] = {
 """Reserved words, case-insensitive as in the original lexer (`%option caseless`)."""
 
 SOFT_KEYWORDS: Final[dict[str, str]] = {"retry": "RETRY", "timeout": "TIMEOUT"}
-"""Extension keywords, reserved only where an action clause starts (`retry =` outside
-parentheses), so documents that already use them as names keep parsing."""
+"""Extension keywords, reserved only where an action clause starts, so documents that
+already use them as names keep parsing."""
 
 STATEMENT_ENDS: Final[frozenset[str]] = frozenset({"ACTION_END", "FLOW_END", "FLOW_RUN_END"})
 
@@ -95,7 +95,7 @@ def is_slash_line(text: str, start: int) -> bool:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Every significant token of `text`; whitespace and `#` comments are dropped.
+    """Every significant token of `text`; whitespace, commas and `#` comments dropped.
 
     Identifiers and strings are both `NAME` tokens; a string keeps its quotes in the
     token text, which is how later stages tell them apart.
@@ -105,7 +105,6 @@ def tokenize(text: str) -> list[Token]:
     exact = _EXACT
     first_kind = _FIRST_KIND
     position = 0
-    depth = 0
     for space, value in _TOKEN_RE.findall(text):
         position += len(space)
         start = position
@@ -120,23 +119,23 @@ def tokenize(text: str) -> list[Token]:
                 else:
                     lowered = value.lower()
                     if lowered in _RESERVED:
-                        kind = KEYWORDS.get(lowered) or _soft(lowered, text, position, depth)
+                        kind = KEYWORDS.get(lowered) or _soft(lowered, text, position, tokens)
             elif kind == "COMMENT":
                 continue
             elif kind == "SLASH" and not is_slash_line(text, start):
                 kind = "BAD_CHAR"
-        elif kind == "LPAR":
-            depth += 1
-        elif kind == "RPAR" and depth:
-            depth -= 1
-        if depth and kind in STATEMENT_ENDS:
-            depth = 0  # an unbalanced `(` must not change how the next statement lexes
+        elif kind == "COMMA":
+            continue  # optional separators, ignored as in fsl.lark
         append((kind, value, start, position))
     return tokens
 
 
-def _soft(word: str, text: str, position: int, depth: int) -> str:
-    """`retry`/`timeout` are keywords only where an action clause can start."""
-    if depth == 0 and _NEXT_IS_ASSIGN.match(text, position):
+def _soft(word: str, text: str, position: int, tokens: list[Token]) -> str:
+    """`retry`/`timeout` are keywords only where an action clause starts: after a `;` or
+    right after the action's name, and followed by `=`."""
+    if not _NEXT_IS_ASSIGN.match(text, position) or not tokens:
+        return "NAME"
+    previous = tokens[-1][0]
+    if previous == "SEMI" or (previous == "NAME" and len(tokens) > 1 and tokens[-2][0] == "ACTION"):
         return SOFT_KEYWORDS[word]
     return "NAME"

@@ -38,7 +38,7 @@ from echoer_tui.fsl.ast import (
 )
 from echoer_tui.fsl.lexer import Token
 from echoer_tui.fsl.messages import describe_error
-from echoer_tui.fsl.positions import Positions
+from echoer_tui.fsl.positions import Positions, fast_constructor
 
 SHIFT: Final = 0
 REDUCE: Final = 1
@@ -125,6 +125,12 @@ def unquote(token: Token) -> str:
 
 _QUOTES: Final = frozenset('"`')
 
+# The per-step values, built without the per-field object.__setattr__ of frozen
+# dataclass __init__ (see positions.py).
+_edge = fast_constructor(Edge)
+_arg = fast_constructor(ArgValue)
+_step = fast_constructor(StepDecl)
+
 
 @dataclass(frozen=True, slots=True)
 class StatementResult:
@@ -168,12 +174,12 @@ class _Builder:
     def edge_bare(self, c: list[Any]) -> Edge:
         state = c[0]
         span = self.span(state[2], state[3])
-        return Edge(unquote(state), DONE, span, span)
+        return _edge(unquote(state), DONE, span, span)
 
     def edge_to(self, c: list[Any]) -> Edge:
         state, target = c[0], c[2]
         span = self.span
-        return Edge(
+        return _edge(
             unquote(state),
             unquote(target),
             span(state[2], target[3]),
@@ -199,10 +205,6 @@ class _Builder:
     def args_empty(self, c: list[Any]) -> list[ArgValue]:
         return []
 
-    def args_comma(self, c: list[Any]) -> list[ArgValue]:
-        args: list[ArgValue] = c[0]
-        return args
-
     def args_more(self, c: list[Any]) -> list[ArgValue]:
         args: list[ArgValue] = c[0]
         name, value = c[1], c[3]
@@ -218,7 +220,7 @@ class _Builder:
                 f"expected a value after '{name[1]} =': a \"string\", a `string` or a number",
                 f'found the name {value[1]}; quote it: "{value[1]}"',
             )
-        args.append(ArgValue(unquote(name), parsed, self.span(name[2], value[3])))
+        args.append(_arg(unquote(name), parsed, self.span(name[2], value[3])))
         return args
 
     def body_action(self, c: list[Any]) -> tuple[Token, list[ArgValue]]:
@@ -237,7 +239,7 @@ class _Builder:
         kind_token, name, edges, (action, args) = c[0], c[1], c[3], c[5]
         span = self.span
         kind: StepKind = "deci" if kind_token[0] == "DECI" else "step"
-        return StepDecl(
+        return _step(
             unquote(name),
             kind,
             tuple(edges),
@@ -315,10 +317,6 @@ class _Builder:
 
     def params_empty(self, c: list[Any]) -> list[ParamDecl]:
         return []
-
-    def params_comma(self, c: list[Any]) -> list[ParamDecl]:
-        params: list[ParamDecl] = c[0]
-        return params
 
     def params_more(self, c: list[Any]) -> list[ParamDecl]:
         params: list[ParamDecl] = c[0]

@@ -7,11 +7,37 @@ newline index per text and asks it instead.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from echoer_tui.fsl.ast import Span
+
+T = TypeVar("T")
+
+
+def fast_constructor(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor for a frozen, slotted dataclass without defaults.
+
+    A frozen dataclass's `__init__` assigns each field through `object.__setattr__`;
+    setting the slots through their descriptors builds the identical object in about
+    half the time, which matters for the ten spans every parsed step carries.
+    """
+    names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    for name in names:
+        namespace[f"set_{name}"] = getattr(cls, name).__set__
+    lines = [f"def make({', '.join(names)}):", "    made = new(cls)"]
+    lines += [f"    set_{name}(made, {name})" for name in names]
+    lines.append("    return made")
+    exec("\n".join(lines), namespace)
+    made: Callable[..., T] = namespace["make"]
+    return made
+
+
+_span = fast_constructor(Span)
 
 _NEWLINE: Final = re.compile("\n")
 
@@ -39,4 +65,4 @@ class Positions:
         column = start - newlines[index - 1] if index else start + 1
         end_index = bisect_left(newlines, end, index)
         end_column = end - newlines[end_index - 1] if end_index else end + 1
-        return Span(index + 1, column, end_index + 1, end_column, start, end)
+        return _span(index + 1, column, end_index + 1, end_column, start, end)
