@@ -132,7 +132,7 @@ def one_step_run(action_service: str, run: str) -> str:
         "  args = (str who);\n  return = (SUCCESS | FAIL);\naction_end\n/\n"
         f"flow_run {run}\n  step A => (SUCCESS->B | FAIL->A) {{\n"
         '    action = "svc";\n    args = (who = "a");\n  };\n'
-        "  step B => (SUCCESS->done) {\n"
+        "  step B => (SUCCESS->done | FAIL->B) {\n"
         '    action = "svc";\n    args = (who = "b");\n  };\nflow_run_end\n/\n'
     )
 
@@ -152,7 +152,7 @@ async def test_watch_prints_each_transition_until_the_run_ends(
     async with asyncio.timeout(10):
         assert await watching
     events = [t for t, role in transcript.lines if role == "event"]
-    assert events == ["· r1: A", "· r1: A → B (SUCCESS)", "· r1: B → done (SUCCESS)"]
+    assert events == ["· r1: A (start)", "· r1: A → B (SUCCESS)", "· r1: B → done (SUCCESS)"]
 
 
 async def test_watch_of_a_missing_run_is_an_error(
