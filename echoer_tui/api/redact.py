@@ -30,3 +30,26 @@ def redact(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     return value
+
+
+def secrets_in(value: Any) -> set[str]:
+    """Every secret value held anywhere in `value`."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in SECRET_KEYS and isinstance(item, str) and item:
+                if not item.startswith(FINGERPRINT_PREFIX):
+                    found.add(item)
+            else:
+                found |= secrets_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= secrets_in(item)
+    return found
+
+
+def redact_text(text: str, data: Any) -> str:
+    """`text` rendered from `data` (a shell reply) with the secrets of `data` fingerprinted."""
+    for secret in secrets_in(data):
+        text = text.replace(secret, fingerprint(secret))
+    return text

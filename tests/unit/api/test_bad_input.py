@@ -70,31 +70,36 @@ async def test_bad_request_is_refused_and_changes_nothing(
 
 
 FSL_ERRORS = [
-    # A syntax error: the position points into the text.
-    ("/action", "action broken\n    addr = ;\naction_end\n", 2),
+    # A syntax error: the diagnostic points at the line.
+    ("/action", "action broken\n    addr = ;\naction_end\n", "addr", 2),
     # Translation: the flow's action does not exist.
-    ("/flow", FLOW.replace('"ci"', '"nosuch"'), 2),
+    ("/flow", FLOW.replace('"ci"', '"nosuch"'), "nosuch", None),
     # The name is taken already.
-    ("/flow", FLOW, None),
-    # A statement of another kind than the route creates.
-    ("/action", FLOW.replace("my_flow", "f2"), None),
+    ("/flow", FLOW, "my_flow", None),
+    # A statement of another kind than the route creates (no diagnostics: a plain refusal).
+    ("/action", FLOW.replace("my_flow", "f2"), None, None),
 ]
 
 
-@pytest.mark.parametrize(("path", "text", "line"), FSL_ERRORS)
+@pytest.mark.parametrize(("path", "text", "mentions", "line"), FSL_ERRORS)
 async def test_fsl_errors_come_with_positions(
-    seeded: Stack, path: str, text: str, line: int | None
+    seeded: Stack, path: str, text: str, mentions: str | None, line: int | None
 ) -> None:
     seq = seeded.store.seq
     response = await seeded.client.post(path, json={"data": text})
     body = response.json()
     assert 400 <= response.status_code < 500, body
     _assert_refusal(response.status_code, body, response.status_code, None)
-    if line is not None:
+    if mentions is not None:
         diagnostics = body["diagnostics"]
-        assert diagnostics[0]["line"] == line
-        assert diagnostics[0]["column"] >= 1
-        assert {"message", "hint"} <= set(diagnostics[0])
+        assert any(mentions in d["message"] for d in diagnostics), diagnostics
+        lines = text.splitlines()
+        for diagnostic in diagnostics:
+            assert {"message", "hint"} <= set(diagnostic)
+            assert 1 <= diagnostic["line"] <= len(lines)
+            assert 1 <= diagnostic["column"] <= len(lines[diagnostic["line"] - 1]) + 1
+        if line is not None:
+            assert diagnostics[0]["line"] == line
     assert seeded.store.seq == seq
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -14,7 +15,34 @@ from tests.unit.api.conftest import Stack, start_stack
 
 TOKEN = "s3cret-token"
 BAD_CREDENTIALS = ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN})
-PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
+
+
+def self_signed_pem(tmp_path: Path) -> str:
+    """A real CA certificate, made by openssl for this test."""
+    cert, key = tmp_path / "ca.pem", tmp_path / "ca.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=echoer",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert.read_text()
 
 
 async def test_openapi_document_is_valid_and_lists_the_routes(api: Stack) -> None:
@@ -58,8 +86,9 @@ async def test_token_required_on_every_documented_route(tmp_path: Path) -> None:
         assert (await api.client.get("/healthz")).status_code == 200
 
 
-async def test_ca_pem_is_shown_as_a_fingerprint(api: Stack) -> None:
-    capem = base64.b64encode(PEM.encode()).decode()
+async def test_ca_pem_is_shown_as_a_fingerprint(api: Stack, tmp_path: Path) -> None:
+    pem = self_signed_pem(tmp_path)
+    capem = base64.b64encode(pem.encode()).decode()
     text = (
         "action secure\n"
         '    addr = "https://127.0.0.1:1/secure";\n'
@@ -80,5 +109,5 @@ async def test_ca_pem_is_shown_as_a_fingerprint(api: Stack) -> None:
     ]
     for body in shown:
         raw = httpx.Response(200, json=body).text
-        assert capem not in raw and "BEGIN CERTIFICATE" not in raw
+        assert capem not in raw and "BEGIN CERTIFICATE" not in raw and pem not in raw
     assert shown[0]["spec"]["ca_pem"].startswith("sha256:")
