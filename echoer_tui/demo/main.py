@@ -150,8 +150,15 @@ def demo_data_dir(chosen: Path | None) -> Path:
     return Path(tempfile.mkdtemp(prefix="echoer-demo-"))
 
 
-async def load_example(workbench: Workbench, fsl_text: str) -> None:
+async def load_example(workbench: Workbench, fsl_text: str, data_dir: Path) -> None:
     """Apply the example; any refusal is an error (the demo's own FSL must load cleanly)."""
+    held = {kind: await workbench.count(kind) for kind in ("action", "flow", "flowrun")}
+    if any(held.values()):
+        raise EchoerError(
+            f"the demo needs an empty data directory, and {data_dir} already holds "
+            + ", ".join(f"{n} {kind}" for kind, n in held.items() if n)
+            + "; leave --data-dir out (a fresh directory is made) or name a new one"
+        )
     replies = await workbench.apply_fsl(fsl_text)
     refused = [reply.render() for reply in replies if reply.status == "error"]
     if refused:
@@ -275,7 +282,7 @@ async def run_demo_async(
         check_script(options.script, fsl_text)
         async with embedded(data_dir, options.listen, options.token) as workbench:
             services.engine_url = workbench.api_url
-            await load_example(workbench, fsl_text)
+            await load_example(workbench, fsl_text, data_dir)
             return await front_end(workbench)
 
 

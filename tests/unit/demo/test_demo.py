@@ -70,6 +70,15 @@ def test_demo_refuses_a_script_for_a_step_it_lacks(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_demo_refuses_a_data_dir_that_holds_resources(tmp_path: Path) -> None:
+    first = run_echoer("demo", "--headless", "--data-dir", str(tmp_path), "--delay", "0")
+    assert first.returncode == 0, first.stderr
+    again = run_echoer("demo", "--headless", "--data-dir", str(tmp_path), "--delay", "0")
+    assert again.returncode == 2
+    assert "needs an empty data directory" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
 def demo_args(*argv: str) -> argparse.Namespace:
     return build_parser().parse_args(["demo", *argv])
 
