@@ -31,7 +31,7 @@ from echoer_tui.service.facade import Workbench
 # Colours that sit on the 16 ANSI colours, so a 16-colour terminal shows the same.
 THEME = Theme(
     name="echoer",
-    primary="#0000ff",
+    primary="#5c5cff",
     secondary="#00aaaa",
     accent="#ffff00",
     warning="#ffff00",

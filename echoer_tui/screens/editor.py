@@ -18,11 +18,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, RichLog, Static, TextArea
+from textual.widgets import OptionList, RichLog, Static, TextArea
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
 from echoer_tui.service.facade import Reply, Workbench
+from echoer_tui.widgets.footer import WorkbenchFooter
 from echoer_tui.widgets.fsl_editor import FlowEditor
 
 VALIDATE_DELAY = 0.3
@@ -70,7 +71,12 @@ class EditorScreen(Screen[None]):
             yield OptionList(id="completion")
             yield Static("", id="editor-status")
         yield RichLog(id="replies", wrap=True, markup=False, max_lines=2000)
-        yield Footer()
+        yield WorkbenchFooter()
+
+    def on_screen_resume(self) -> None:
+        # Coming back from another screen or a modal: keys go to the main widget.
+        if self.focused is None:
+            self.query_one("#editor").focus()
 
     def on_mount(self) -> None:
         self.query_one("#completion").display = False

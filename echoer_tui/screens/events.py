@@ -10,9 +10,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, RichLog
+from textual.widgets import Input, RichLog
 
 from echoer_tui.service.facade import Workbench
+from echoer_tui.widgets.footer import WorkbenchFooter
 
 BACKLOG = 1000
 """Events shown when the log is (re)loaded; older ones stay in the store."""
@@ -53,7 +54,12 @@ class EventsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="run name (empty: every run)", id="run-filter")
         yield RichLog(id="event-log", wrap=False, markup=False, max_lines=10_000)
-        yield Footer()
+        yield WorkbenchFooter()
+
+    def on_screen_resume(self) -> None:
+        # Coming back from another screen or a modal: keys go to the main widget.
+        if self.focused is None:
+            self.query_one("#event-log").focus()
 
     def on_mount(self) -> None:
         self.query_one("#event-log", RichLog).border_title = "Events"

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
@@ -30,6 +30,7 @@ from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
+from echoer_tui.widgets.footer import WorkbenchFooter
 
 REFRESH_DELAY = 0.05
 """Seconds changes to the shown run are gathered before one redraw."""
@@ -136,7 +137,12 @@ class GraphScreen(Screen[None]):
                 yield FlowGraph(id="graph")
             with VerticalScroll(id="attempts-pane"):
                 yield Static("", id="attempts")
-        yield Footer()
+        yield WorkbenchFooter()
+
+    def on_screen_resume(self) -> None:
+        # Coming back from another screen or a modal: keys go to the main widget.
+        if self.focused is None:
+            self.query_one("#graph").focus()
 
     def on_mount(self) -> None:
         self.query_one("#runs", OptionList).border_title = "Runs"

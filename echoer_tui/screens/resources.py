@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
@@ -29,6 +29,7 @@ from echoer_tui.model.resources import KINDS, PARAM_TYPE_NAMES
 from echoer_tui.screens.modals import ConfirmModal
 from echoer_tui.service.facade import Workbench
 from echoer_tui.storage.repository import Change
+from echoer_tui.widgets.footer import WorkbenchFooter
 
 FLUSH_DELAY = 0.1
 """Seconds changes are gathered before the table is updated in one batch."""
@@ -176,7 +177,12 @@ class ResourcesScreen(Screen[None]):
             with VerticalScroll(id="detail-pane"):
                 yield Static(id="summary")
                 yield Static(id="json")
-        yield Footer()
+        yield WorkbenchFooter()
+
+    def on_screen_resume(self) -> None:
+        # Coming back from another screen or a modal: keys go to the main widget.
+        if self.focused is None:
+            self.query_one("#table").focus()
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -49,8 +50,8 @@ class FlowGraph(ScrollView, can_focus=True):
     """Boxes for steps, arrows labelled with states; click or arrow keys select a step."""
 
     BINDINGS = [
-        ("right,tab", "select_step(1)", "Next step"),
-        ("left,shift+tab", "select_step(-1)", "Previous step"),
+        Binding("right,tab", "select_step(1)", "Next step", show=False),
+        Binding("left,shift+tab", "select_step(-1)", "Previous step", show=False),
     ]
 
     selected: reactive[str] = reactive("", init=False)
@@ -173,8 +174,12 @@ class FlowGraph(ScrollView, can_focus=True):
         index = y + scroll_y
         width = self.size.width
         if index >= len(self._lines):
-            return Strip.blank(width)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, None)
+            return Strip.blank(width, self.rich_style)
+        return (
+            self._lines[index]
+            .crop_extend(scroll_x, scroll_x + width, None)
+            .apply_style(self.rich_style)
+        )
 
     def text_lines(self) -> list[str]:
         """The graph as plain text with live status (what the screen shows, uncoloured)."""

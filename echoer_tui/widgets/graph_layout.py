@@ -23,7 +23,7 @@ from echoer_tui.model.resources import DONE
 BOX_LINES = 3
 """Rows inside a box: name, action, live status."""
 BOX_HEIGHT = BOX_LINES + 2
-MIN_INNER = 14
+MIN_INNER = 12
 BOX_GAP = 3
 Point = tuple[int, int]
 
