@@ -129,7 +129,7 @@ def make_prompt_session(session: ShellSession, workbench: Workbench) -> PromptSe
     )
 
 
-class _Foreground:
+class Foreground:
     """The statement being run, so Ctrl-C (SIGINT outside the prompt) can cancel it."""
 
     def __init__(self) -> None:
@@ -174,7 +174,7 @@ async def interactive(workbench: Workbench, write: Write | None = None) -> None:
     write = write or make_writer(color=True)
     session = ShellSession(workbench, write)
     prompt = make_prompt_session(session, workbench)
-    foreground = _Foreground()
+    foreground = Foreground()
 
     def interrupted() -> None:
         session.interrupt()

@@ -10,6 +10,7 @@ from conftest import Transcript
 from repl_seed import ACTIONS, FLOW
 
 from echoer_tui.repl.session import BYE, ShellSession
+from echoer_tui.repl.shell import Foreground
 from echoer_tui.service.facade import Workbench
 
 
@@ -70,9 +71,8 @@ async def test_one_line_commands_and_help(shell: ShellSession, transcript: Trans
     await shell.submit("LIST ACTION")
     ((table, role),) = transcript.lines
     assert role == "result"
-    assert "| approval_2 |" in table.replace("  ", " ") or "approval_2" in table
-    for name in ("ci", "approval", "deploy_1", "notify"):
-        assert name in table
+    rows = [line.split("|")[1].strip() for line in table.splitlines()[3:] if line.startswith("|")]
+    assert rows == ["approval", "approval_2", "ci", "deploy_1", "notify"]
 
     transcript.lines.clear()
     await shell.submit("help")
@@ -180,3 +180,22 @@ async def test_live_events_print_what_moves_and_can_be_silenced(
     finally:
         printer.cancel()
     assert not any("→ done" in t for t in transcript.texts())
+
+
+async def test_ctrl_c_ends_a_watch_not_the_shell(
+    shell: ShellSession, transcript: Transcript, action_service: str
+) -> None:
+    await shell.submit(one_step_run(action_service, "r3"))
+    foreground = Foreground()
+    interrupted: list[bool] = []
+    watching = asyncio.create_task(
+        foreground.run(shell.submit("watch flowrun r3"), lambda: interrupted.append(True))
+    )
+    await transcript.wait_for("· r3: A")
+    foreground.interrupt()
+    async with asyncio.timeout(10):
+        assert await watching  # the shell goes on
+    assert interrupted == [True]
+    transcript.lines.clear()
+    await shell.submit("get flowrun r3")
+    assert transcript.texts()[0].startswith("R| ")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import select
 import subprocess
 import sys
+import termios
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -57,6 +61,33 @@ class Terminal:
         return len(condition.findall(self.screen))
 
 
+class _Accept(BaseHTTPRequestHandler):
+    """An action service that takes every dispatch (200) and never acknowledges."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def action_service() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Accept)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def repl(tmp_path: Path) -> Iterator[tuple[Terminal, subprocess.Popen[bytes]]]:
     master, slave = pty.openpty()
@@ -70,6 +101,8 @@ def repl(tmp_path: Path) -> Iterator[tuple[Terminal, subprocess.Popen[bytes]]]:
         env=env,
         close_fds=True,
         start_new_session=True,
+        # The pty becomes the shell's controlling terminal, so Ctrl-C there is a real SIGINT.
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(slave)
     try:
@@ -102,6 +135,30 @@ def test_the_seed_transcript_in_a_terminal(repl: tuple[Terminal, subprocess.Pope
     term.wait_for(re.compile(r'^R\| \{"metadata":\{.*"name":"my_flow"', re.MULTILINE))
 
     term.send("half a statement\x03")  # Ctrl-C clears it; the shell stays
+    term.send("exit\r")
+    term.wait_for("Bye!")
+    assert process.wait(timeout=30) == 0
+
+
+def test_ctrl_c_ends_a_watch_and_the_shell_stays(
+    repl: tuple[Terminal, subprocess.Popen[bytes]], action_service: str
+) -> None:
+    term, process = repl
+    term.wait_for(re.compile(r"^>", re.MULTILINE))
+    term.paste(
+        f'action svc\n  addr = "{action_service}/svc";\n  method = http;\n'
+        "  args = (str who);\n  return = (SUCCESS | FAIL);\naction_end\n/\n"
+        "flow_run waits\n  step A => (SUCCESS->done | FAIL->A) {\n"
+        '    action = "svc";\n    args = (who = "a");\n  };\nflow_run_end\n/\n'
+    )
+    term.send("\r")
+    term.wait_for(re.compile(r"^OK$", re.MULTILINE), count=2)
+    term.send("watch flowrun waits\r")
+    term.wait_for("· waits: A")
+    term.send("\x03")
+    term.wait_for("^C")
+    term.send("get flowrun waits\r")
+    term.wait_for(re.compile(r'^R\| \{"metadata":\{.*"name":"waits"', re.MULTILINE))
     term.send("exit\r")
     term.wait_for("Bye!")
     assert process.wait(timeout=30) == 0
