@@ -67,3 +67,28 @@ async def test_decision_example_runs_to_done(tmp_path: Path) -> None:
         "tell",
         "done",
     ]
+
+
+async def test_one_flow_runs_as_several_runs_with_the_commands_its_comment_shows(
+    tmp_path: Path,
+) -> None:
+    text = (EXAMPLES / "several_runs.fsl").read_text("utf-8")
+    commands = [
+        line.strip("# ").removesuffix("/").strip()
+        for line in text.splitlines()
+        if line.startswith("#   run flow")
+    ]
+    assert len(commands) == 3
+    async with DemoActions(delay=0) as services:
+        text = text.replace(EXAMPLE_BASE_URL, services.base_url)
+        async with embedded(tmp_path / "data", Listen("127.0.0.1", 0)) as workbench:
+            services.engine_url = workbench.api_url
+            await workbench.apply_fsl(text)
+            for command in commands:
+                reply = await workbench.execute(command)
+                assert reply.status != "error", reply.render()
+            for run in ("nightly_shop", "nightly_cart", "nightly_auth"):
+                resource = await wait_until_finished(workbench, run, limit=30)
+                assert resource["spec"]["current_state"] == "done"
+    projects = {d.flow_id: d.args["project"] for d in services.dispatches}
+    assert projects == {"nightly_shop": "shop", "nightly_cart": "cart", "nightly_auth": "auth"}
