@@ -126,14 +126,15 @@ async def test_set_events(shell: ShellSession, transcript: Transcript) -> None:
     ]
 
 
-def one_step_run(action_service: str, run: str) -> str:
+def one_step_run(action_service: str, run: str, action: str = "svc") -> str:
+    """An action `action` at the loopback service and a two-step run of it, started."""
     return (
-        f'action svc\n  addr = "{action_service}/svc";\n  method = http;\n'
+        f'action {action}\n  addr = "{action_service}/svc";\n  method = http;\n'
         "  args = (str who);\n  return = (SUCCESS | FAIL);\naction_end\n/\n"
         f"flow_run {run}\n  step A => (SUCCESS->B | FAIL->A) {{\n"
-        '    action = "svc";\n    args = (who = "a");\n  };\n'
+        f'    action = "{action}";\n    args = (who = "a");\n  }};\n'
         "  step B => (SUCCESS->done | FAIL->B) {\n"
-        '    action = "svc";\n    args = (who = "b");\n  };\nflow_run_end\n/\n'
+        f'    action = "{action}";\n    args = (who = "b");\n  }};\nflow_run_end\n/\n'
     )
 
 
@@ -199,3 +200,32 @@ async def test_ctrl_c_ends_a_watch_not_the_shell(
     transcript.lines.clear()
     await shell.submit("get flowrun r3")
     assert transcript.texts()[0].startswith("R| ")
+
+
+async def test_the_same_shell_against_a_running_server(
+    workbench: Workbench, transcript: Transcript, action_service: str
+) -> None:
+    from echoer_tui.service.remote import RemoteWorkbench
+
+    remote = RemoteWorkbench(workbench.api_url)
+    await remote.start()
+    try:
+        shell = ShellSession(remote, transcript.write)
+        await shell.submit(ACTIONS + FLOW)
+        await shell.submit("get flow my_flow")
+        assert [role for _, role in transcript.lines] == ["ok"] * 6 + ["result"]
+        assert json.loads(transcript.texts()[-1].removeprefix("R| "))["metadata"]["name"] == (
+            "my_flow"
+        )
+
+        transcript.lines.clear()
+        await shell.submit(one_step_run(action_service, "r4", action="svc2"))
+        watching = asyncio.create_task(shell.submit("watch flowrun r4"))
+        await transcript.wait_for("· r4: A")
+        await shell.submit("ack r4.A SUCCESS")
+        await shell.submit("ack r4.B SUCCESS")
+        async with asyncio.timeout(10):
+            assert await watching
+        assert transcript.texts()[-1] == "· r4: B → done (SUCCESS)"
+    finally:
+        await remote.close()
