@@ -22,24 +22,23 @@ from echoer_tui.fsl.ast import (
     Statement,
     StepDecl,
 )
-from echoer_tui.fsl.positions import Positions
 
 
-def check_statement(statement: Statement, positions: Positions) -> list[Diagnostic]:
-    """Every problem in one parsed statement, in source order."""
+def check_statement(statement: Statement) -> list[Diagnostic]:
+    """Every problem in one parsed statement, in source order.
+
+    Messages name things, never line numbers: a statement's diagnostics are cached
+    with it and must stay true when the statement moves (incremental.py).
+    """
     if isinstance(statement, ActionDecl):
-        found = _check_action(statement, positions)
+        found = _check_action(statement)
     else:
-        found = _check_flow(statement, positions)
+        found = _check_flow(statement)
     found.sort(key=lambda diagnostic: diagnostic.span.start)
     return found
 
 
-def _line(positions: Positions, span: Span) -> int:
-    return positions.line_column(span.start)[0]
-
-
-def _check_action(action: ActionDecl, positions: Positions) -> list[Diagnostic]:
+def _check_action(action: ActionDecl) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     seen_params: dict[str, Span] = {}
     for param in action.params:
@@ -47,8 +46,7 @@ def _check_action(action: ActionDecl, positions: Positions) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     param.span,
-                    f"param {param.name} is declared twice in action {action.name}"
-                    f" (first on line {_line(positions, seen_params[param.name])})",
+                    f"param {param.name} is declared twice in action {action.name}",
                     "give each argument its own name",
                 )
             )
@@ -120,7 +118,7 @@ def _misspelt_done(target: str) -> bool:
     return lowered == DONE or difflib.SequenceMatcher(None, lowered, DONE).ratio() >= 0.75
 
 
-def _check_flow(flow: FlowDecl | FlowRunDecl, positions: Positions) -> list[Diagnostic]:
+def _check_flow(flow: FlowDecl | FlowRunDecl) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     kind = flow.kind
     if not flow.steps:
@@ -138,8 +136,7 @@ def _check_flow(flow: FlowDecl | FlowRunDecl, positions: Positions) -> list[Diag
             found.append(
                 Diagnostic(
                     step.name_span,
-                    f"step {step.name} is defined twice in {kind} {flow.name}"
-                    f" (first on line {_line(positions, first_seen[step.name].name_span)})",
+                    f"step {step.name} is defined twice in {kind} {flow.name}",
                     "rename one of them; step names are unique within a statement",
                 )
             )

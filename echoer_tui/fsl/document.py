@@ -14,7 +14,7 @@ from echoer_tui.fsl.checks import check_statement
 from echoer_tui.fsl.lexer import Token, tokenize
 from echoer_tui.fsl.parser import StatementResult, gc_paused, parse_tokens
 from echoer_tui.fsl.positions import Positions
-from echoer_tui.fsl.split import token_ranges
+from echoer_tui.fsl.split import statement_ranges
 
 
 def parse_statement(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
@@ -22,7 +22,7 @@ def parse_statement(tokens: Sequence[Token], positions: Positions, text: str) ->
     result = parse_tokens(tokens, positions, text)
     if result.statement is None:
         return result
-    extra = check_statement(result.statement, positions)
+    extra = check_statement(result.statement)
     if not extra:
         return result
     diagnostics = tuple(sorted((*result.diagnostics, *extra), key=lambda d: d.span.start))
@@ -70,8 +70,8 @@ def parse(text: str) -> Document:
         text = str(text)
     with gc_paused():
         positions = Positions(text)
-        tokens = tokenize(text)
         results = [
-            parse_statement(tokens[lo:hi], positions, text) for lo, hi in token_ranges(tokens)
+            parse_statement(tokenize(text, start, end), positions, text)
+            for start, end in statement_ranges(text)
         ]
         return assemble(results, positions)

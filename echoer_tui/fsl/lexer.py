@@ -94,8 +94,9 @@ def is_slash_line(text: str, start: int) -> bool:
     return text[line_start:line_end].strip() == "/"
 
 
-def tokenize(text: str) -> list[Token]:
-    """Every significant token of `text`; whitespace, commas and `#` comments dropped.
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Every significant token of text[start:end] (offsets into `text`); whitespace,
+    commas and `#` comments are dropped.
 
     Identifiers and strings are both `NAME` tokens; a string keeps its quotes in the
     token text, which is how later stages tell them apart.
@@ -104,10 +105,10 @@ def tokenize(text: str) -> list[Token]:
     append = tokens.append
     exact = _EXACT
     first_kind = _FIRST_KIND
-    position = 0
-    for space, value in _TOKEN_RE.findall(text):
+    position = start
+    for space, value in _TOKEN_RE.findall(text, start, len(text) if end is None else end):
         position += len(space)
-        start = position
+        begin = position
         position += len(value)
         kind = exact.get(value)
         if kind is None:
@@ -122,11 +123,11 @@ def tokenize(text: str) -> list[Token]:
                         kind = KEYWORDS.get(lowered) or _soft(lowered, text, position, tokens)
             elif kind == "COMMENT":
                 continue
-            elif kind == "SLASH" and not is_slash_line(text, start):
+            elif kind == "SLASH" and not is_slash_line(text, begin):
                 kind = "BAD_CHAR"
         elif kind == "COMMA":
             continue  # optional separators, ignored as in fsl.lark
-        append((kind, value, start, position))
+        append((kind, value, begin, position))
     return tokens
 
 

@@ -339,10 +339,9 @@ class _Builder:
         addr_span = method_span = capem_span = span(name[2], name[3])
         for clause, clause_keyword, payload in clauses:
             if clause in seen:
-                line = self.positions.line_column(seen[clause][2])[0]
                 self.warn(
                     span(clause_keyword[2], clause_keyword[3]),
-                    f"{clause} is given twice in action {unquote(name)} (first on line {line})",
+                    f"{clause} is given twice in action {unquote(name)}",
                     f"keep one {clause} line",
                 )
             seen[clause] = clause_keyword

@@ -1,21 +1,24 @@
-"""Cut a document into statements before parsing any of them.
+"""Cut a document into statements before lexing or parsing any of them.
 
 Statements are independent (each is submitted, stored and translated on its own), so
 the document parser, the incremental parser and the shells all work statement by
 statement. A statement ends at its `_end` keyword or at a line that is just `/` (the
 shells' submit marker); a new one also starts at `flow`, `flow_run` or `action NAME`
-even when the previous one is missing its `_end`, so one forgotten `flow_end` costs one
-diagnostic instead of hiding every later statement.
+(outside a step's braces) even when the previous one is missing its `_end`, so one
+forgotten `flow_end` costs one diagnostic instead of hiding every later statement.
+
+The cut is made by one regular expression that sees only what matters for it
+(strings and comments, to skip them; braces; the statement keywords; `/` lines), not
+by the full tokenizer: the incremental parser must find the statements of a
+1,000-line document after every keystroke, and lexing only the changed statement is
+what keeps that under a frame.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
-
-from echoer_tui.fsl.lexer import STATEMENT_ENDS, Token, tokenize
-
-_STARTS: Final = frozenset({"FLOW", "FLOW_RUN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,51 +30,72 @@ class StatementSource:
     end: int
 
 
-def token_ranges(tokens: list[Token]) -> list[tuple[int, int]]:
-    """[lo, hi) token index ranges, one per statement; `/` lines belong to none."""
+_SCAN: Final = re.compile(
+    r"""
+      "[^"\n]*" | `[^`\n]*` | ["`][^\n]* | \#[^\n]*      # skipped: strings, comments
+    | (?P<brace>[{}])
+    | (?<![A-Za-z0-9_])
+      (?P<word>(?i:flow_run_end|flow_run|flow_end|flow|action_end|action))
+      (?![A-Za-z0-9_])
+    | (?P<slash>^[ \t]*/[ \t]*$)
+    """,
+    re.VERBOSE | re.MULTILINE,
+)
+_SIGNIFICANT: Final = re.compile(r"(?:[ \t\r\n,]+|\#[^\n]*)*")
+"""Whitespace, commas and comments: what the tokenizer drops."""
+_ASSIGN: Final = re.compile(r"(?:[ \t\r\n,]+|\#[^\n]*)*=(?!>)")
+
+
+def statement_ranges(text: str) -> list[tuple[int, int]]:
+    """[start, end) offsets of each statement in `text`, in order."""
     ranges: list[tuple[int, int]] = []
-    lo = -1
-    braces = 0  # inside a step body `action` starts a clause, not a statement
-    count = len(tokens)
-    for index in range(count):
-        kind = tokens[index][0]
-        if kind == "SLASH":
-            if lo >= 0:
-                ranges.append((lo, index))
-                lo = -1
+    start = -1  # start of the open statement, -1 when none is open
+    braces = 0
+    position = 0  # where significant text may begin after the last boundary
+
+    def close(at: int) -> None:
+        nonlocal start, braces
+        end = len(text[start:at].rstrip(" \t\r\n,")) + start
+        ranges.append((start, end))
+        start = -1
+        braces = 0
+
+    for match in _SCAN.finditer(text):
+        kind = match.lastgroup
+        if kind == "slash":
+            if start >= 0:
+                close(match.start())
+            position = match.end()
             continue
-        if kind == "LBRACE":
-            braces += 1
-        elif kind == "RBRACE" and braces:
-            braces -= 1
-        if lo >= 0 and (
-            kind in _STARTS
-            or (
-                kind == "ACTION"
-                and not braces
-                and index + 1 < count
-                and tokens[index + 1][0] != "EQ"
-            )
-        ):
-            ranges.append((lo, index))
-            lo = -1
-            braces = 0
-        if lo < 0:
-            lo = index
-        if kind in STATEMENT_ENDS:
-            ranges.append((lo, index + 1))
-            lo = -1
-            braces = 0
-    if lo >= 0:
-        ranges.append((lo, count))
-    return ranges
+        if start < 0:
+            # the statement opens at the first significant text since the last boundary
+            gap = _SIGNIFICANT.match(text, position, match.start())
+            first = gap.end() if gap is not None else match.start()
+            if first < match.start() or not match.group().startswith("#"):
+                start = first
+        if kind is None:
+            continue
+        if kind == "brace":
+            braces += 1 if match.group() == "{" else (-1 if braces else 0)
+            continue
+        word = match.group().lower()
+        if word.endswith("_end"):
+            close(match.end())
+            position = match.end()
+            continue
+        opens = word != "action" or (not braces and not _ASSIGN.match(text, match.end()))
+        if opens and start < match.start():
+            close(match.start())
+            start = match.start()
+    if start < 0:
+        gap = _SIGNIFICANT.match(text, position)
+        if gap is not None and gap.end() < len(text):
+            start = gap.end()
+    if start >= 0:
+        close(len(text))
+    return [(lo, hi) for lo, hi in ranges if hi > lo]
 
 
 def split_statements(text: str) -> list[StatementSource]:
     """The statements of `text`, each with its source text and offsets, in order."""
-    tokens = tokenize(text)
-    sources = []
-    for lo, hi in token_ranges(tokens):
-        start, end = tokens[lo][2], tokens[hi - 1][3]
-        sources.append(StatementSource(text[start:end], start, end))
-    return sources
+    return [StatementSource(text[lo:hi], lo, hi) for lo, hi in statement_ranges(text)]
