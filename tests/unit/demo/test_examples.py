@@ -87,3 +87,9 @@ def test_several_runs_example_defines_a_flow_without_runs() -> None:
     document = load(EXAMPLES / "several_runs.fsl")
     assert [type(s) for s in document.statements].count(FlowDecl) == 1
     assert not any(isinstance(s, FlowRunDecl) for s in document.statements)
+
+
+def test_the_readme_shows_the_example_the_demo_loads() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text("utf-8")
+    example = (EXAMPLES / "readme.fsl").read_text("utf-8")
+    assert example[example.index("action ci") :].rstrip() in readme
