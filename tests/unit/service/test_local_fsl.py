@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import echoer_tui.fsl as fsl
 from echoer_tui.engine import Engine
 from echoer_tui.model.translate import Catalog, translate
 from echoer_tui.service.commands import split_submission
 from echoer_tui.service.local import LocalWorkbench
 from echoer_tui.storage import Query, open_store
-
-pytestmark = pytest.mark.skipif(not hasattr(fsl, "parse"), reason="the FSL parser has not landed")
+from tests.unit.service.conftest import ActionService
 
 CORPUS = Path("/work/shared/fsl-corpus")
 
@@ -169,3 +166,35 @@ async def test_load_the_corpus_with_a_durable_store(tmp_path: Path) -> None:
         assert len(await store.list(Query("action"))) == 5
     finally:
         await store.close()
+
+
+async def test_load_a_file_and_start_a_flow_run_from_fsl(
+    workbench: LocalWorkbench, action_service: ActionService, tmp_path: Path
+) -> None:
+    source = tmp_path / "seed.fsl"
+    source.write_text(SEED_ACTIONS.replace("http://127.0.0.1:9", action_service.url) + SEED_FLOW)
+    reply = await workbench.execute(f"load {source}")
+    assert reply.render() == "OK 6 statements"
+    run = """flow_run r1
+    step A => (SUCCESS->done | FAIL->A) {
+        action = "ci";
+        args = (project = "p", version = "v1", retry_count = 2);
+    };
+flow_run_end"""
+    assert (await workbench.execute(run)).render() == "OK"
+    dispatch = await action_service.next_dispatch()
+    assert dispatch["flowId"] == "r1" and dispatch["retry_count"] == 2
+    again = await workbench.execute(run)
+    assert again.status == "error"
+    assert "(flow run (r1) already exist)" in again.text
+    assert again.text.startswith("1:10: ")
+
+
+async def test_warnings_ride_along_an_ok(workbench: LocalWorkbench) -> None:
+    await workbench.apply_fsl(SEED_ACTIONS)
+    reply = await workbench.execute(
+        'flow f\n    step A => (SUCCESS->done) { action = "ci"; };\nflow_end'
+    )
+    assert reply.render() == "OK"
+    [warning] = reply.diagnostics
+    assert warning.severity == "warning" and "FAIL" in warning.message
