@@ -257,3 +257,40 @@ async def test_without_an_engine_url_the_ack_goes_where_the_dispatch_says(
         await post(services.url("ci"), dispatch_body("A", "a", ["SUCCESS"]), hint)
         (ack,) = await receiver.wait(1)
     assert ack["uuid"] == "a"
+
+
+async def test_demo_actions_command_serves_until_interrupted(receiver: StepReceiver) -> None:
+    import signal
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "echoer_tui",
+        "demo-actions",
+        "--listen",
+        "127.0.0.1:0",
+        "--engine",
+        receiver.url,
+        "--delay",
+        "0",
+        "--script",
+        "A=FAIL",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(20):
+            first = (await process.stdout.readline()).decode()
+        base = first.rsplit(" ", 1)[1].strip()
+        assert base.startswith("http://127.0.0.1:")
+        status, _ = await post(f"{base}/ci", dispatch_body("A", "u", ["SUCCESS", "FAIL"]))
+        assert status == 200
+        (ack,) = await receiver.wait(1)
+        assert ack["ackState"] == "FAIL"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = await process.communicate()
+    assert process.returncode == 0
+    assert b"Traceback" not in err
