@@ -94,7 +94,10 @@ async def serve_asgi(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
     finally:
         server.should_exit = True
         if main_loop is not None:
-            await main_loop
+            # Its only work left is noticing should_exit on its next 0.1 s tick.
+            main_loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await main_loop
         if server.started:
             await server.shutdown(sockets=[sock])
         sock.close()
