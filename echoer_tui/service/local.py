@@ -303,7 +303,16 @@ class LocalWorkbench:
 
     async def delete(self, kind: str, name: str) -> None:
         kind = _kind(kind)
-        await self.get(kind, name)
+        resource = await self.get(kind, name)
+        if kind in ("step", "event"):
+            # A run's attempts and events are its history; the engine reads them while it runs.
+            run = (resource["metadata"].get("labels") or {}).get(RUN_LABEL)
+            owner = await self._repo.get("flowrun", run) if run else None
+            if owner is not None and owner["spec"].get("current_state") not in FINISHED_STATES:
+                raise ConflictError(
+                    f"{kind} {name!r} belongs to flowrun {run}, which is still "
+                    f"{owner['spec'].get('current_state')}; stop it or delete the whole run"
+                )
         if kind == "flowrun":
             await self._engine.delete_run(name)
             return

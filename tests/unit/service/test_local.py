@@ -233,6 +233,9 @@ async def test_a_live_run_holds_its_action(
     reply = await workbench.execute("del action a")
     assert reply.status == "error"
     assert "flowrun r1 (S)" in reply.text
+    [attempt] = await workbench.attempts("r1")
+    refused = await workbench.execute(f"del step {attempt['metadata']['name']}")
+    assert refused.status == "error" and "belongs to flowrun r1, which is still S" in refused.text
     assert (await workbench.execute("stop flowrun r1")).render() == "OK"
     await wait_for_state(workbench, "r1", "stopped")
     assert (await workbench.execute("del action a")).render() == "OK"
