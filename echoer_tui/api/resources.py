@@ -58,8 +58,8 @@ async def check_fsl(ctx: ApiContext, kind: str, text: str) -> None:
             )
     validation = await ctx.workbench.validate(text)
     if not validation.ok:
-        errors = [d for d in validation.diagnostics if d.severity == "error"]
-        raise TranslationError(f"FSL does not translate: {errors[0]}", list(errors))
+        refusals = [d for d in validation.diagnostics if d.severity == "error"]
+        raise TranslationError(f"FSL does not translate: {refusals[0]}", list(refusals))
 
 
 def resource_endpoints(ctx: ApiContext) -> list[Endpoint]:
