@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from echoer_tui.fsl.ast import DONE
+from echoer_tui.fsl.completion import completion_context
 from echoer_tui.repl.collector import StatementCollector, opens_fsl
 from echoer_tui.service.commands import (
     COMMAND_NAMES,
@@ -56,7 +58,7 @@ class ShellCompleter(Completer):
     ) -> Iterable[Completion]:
         statement = current_statement(document.text_before_cursor)
         if opens_fsl(statement):
-            yield from self._fsl(statement)
+            yield from self._fsl(document)
             return
         words = tokenize(statement)
         typing = "" if not statement or statement[-1].isspace() else words.pop()
@@ -81,24 +83,18 @@ class ShellCompleter(Completer):
             return ()  # a new name or free text: nothing to offer
         return tuple(slot.split("|"))
 
-    def _fsl(self, statement: str) -> Iterable[Completion]:
-        from echoer_tui.fsl.completion import completion_context
-
-        context = completion_context(statement, len(statement))
-        typing = _last_word(statement)
-        words: list[str] = list(getattr(context, "keywords", ()))
-        kind = getattr(context, "name_kind", None)
-        if kind:
-            words += self.known_names(kind)
-        yield from _matching(typing, words, "")
-
-
-def _last_word(text: str) -> str:
-    end = len(text)
-    start = end
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
-        start -= 1
-    return text[start:end]
+    def _fsl(self, document: Document) -> Iterable[Completion]:
+        context = completion_context(document.text, document.cursor_position)
+        words = list(context.keywords)
+        if context.kind == "action_name":
+            words += self.known_names("action")
+        elif context.kind == "step_name":
+            words += [*context.step_names, DONE]
+        elif context.kind == "state_name":
+            words += context.state_names
+        elif context.kind == "arg_name":
+            words += context.param_names
+        yield from _matching(context.prefix, words, context.kind.replace("_", " "))
 
 
 def _matching(typing: str, words: Iterable[str], meta: str) -> Iterable[Completion]:

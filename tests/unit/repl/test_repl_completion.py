@@ -52,3 +52,18 @@ def test_the_statement_under_the_cursor() -> None:
     assert current_statement("list flow\nget fl") == "get fl"
     assert current_statement("action a\n  addr = 1;\naction_end\n/\nfl") == "fl"
     assert current_statement("flow f\n  step A") == "flow f\n  step A"
+
+
+def test_inside_fsl_the_parser_says_what_fits() -> None:
+    assert offered("flow f\n  step A => (SUCCESS->done) {\n    action = ") == ["ci"]
+    assert offered("action a\n  method = ht") == ["http", "https"]
+    assert offered("flow f\n  step A => (OK->B) { action = ci; };\n  step B => (OK->") == [
+        "A",
+        "B",
+        "done",
+    ]
+    assert "str" in offered("action a\n  args = (")
+
+
+def test_a_finished_statement_hands_back_to_commands() -> None:
+    assert offered("flow f\n  step A => () { action = ci; };\nflow_end\n/\nli") == ["list"]

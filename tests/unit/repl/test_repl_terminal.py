@@ -153,6 +153,7 @@ def test_ctrl_c_ends_a_watch_and_the_shell_stays(
     )
     term.send("\r")
     term.wait_for(re.compile(r"^OK$", re.MULTILINE), count=2)
+    term.wait_for("· waits: ready → A (start)")  # printed by the live event line
     term.send("watch flowrun waits\r")
     term.wait_for("· waits: A")
     term.send("\x03")
