@@ -16,6 +16,8 @@ from echoer_tui.api.errors import diagnostic_to_dict
 from echoer_tui.api.redact import redact_text
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse
 from echoer_tui.api.schemas import REPLY, VALIDATION
+from echoer_tui.errors import EchoerError
+from echoer_tui.service import commands as cmd
 from echoer_tui.service.facade import Reply, Validation
 
 
@@ -37,9 +39,24 @@ def validation_to_dict(validation: Validation) -> dict[str, Any]:
     }
 
 
+def refuse_server_files(statement: str) -> None:
+    """`load FILE` would read a file of the server's disk for whoever can reach the API."""
+    try:
+        command = cmd.parse_command(statement)
+    except EchoerError:
+        return  # execute() answers it as an E| reply
+    if isinstance(command, cmd.Load):
+        raise EchoerError(
+            "load reads files on the server and is refused over HTTP; send the file's "
+            "text to POST /apply instead (the remote shell does this for you)",
+            field="statement",
+        )
+
+
 def shell_endpoints(ctx: ApiContext) -> list[Endpoint]:
     async def execute(request: Request) -> Response:
         body = await ctx.body(request, SHELL_BODY)
+        refuse_server_files(body["statement"])
         return JsonResponse(reply_to_dict(await ctx.workbench.execute(body["statement"])))
 
     async def validate(request: Request) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,7 @@ import orjson
 
 from echoer_tui import errors
 from echoer_tui.fsl.ast import Diagnostic, Span
+from echoer_tui.service import commands as cmd
 from echoer_tui.service.facade import Reply, RunArgs, Validation
 from echoer_tui.storage.repository import Change
 
@@ -144,9 +146,32 @@ class RemoteWorkbench:
     # --- the shell language -----------------------------------------------------------
     async def execute(self, statement: str) -> Reply:
         try:
+            command = cmd.parse_command(statement)
+        except errors.EchoerError:
+            command = None  # the server answers it with the same E| reply
+        try:
+            if isinstance(command, cmd.Load):
+                return await self._load(command.path)
             return reply_from_dict(await self._call("POST", "/shell", {"statement": statement}))
         except errors.EchoerError as error:
             return Reply("error", error.message)
+
+    async def _load(self, path: str) -> Reply:
+        """`load FILE` reads the file here, on the client, and applies its text remotely."""
+        file = Path(path).expanduser()
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            return Reply("error", f"load: cannot read {str(file)!r}: {error}")
+        replies = await self.apply_fsl(text)
+        failed = [r for r in replies if r.status == "error"]
+        if failed:
+            return Reply(
+                "error",
+                "\n".join(r.text for r in failed),
+                tuple(d for r in failed for d in r.diagnostics),
+            )
+        return Reply("ok", f"{len(replies)} statement(s) from {file}")
 
     async def validate(self, text: str) -> Validation:
         data = await self._call("POST", "/validate", {"data": text})

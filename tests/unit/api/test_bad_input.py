@@ -35,6 +35,8 @@ BAD_REQUESTS: list[tuple[str, str, bytes | None, int, str | None]] = [
     ("POST", "/flow/my_flow/run", b'{"args": {}}', 400, "run"),
     ("POST", "/flow/nope/run", b'{"run": "x"}', 404, None),
     ("POST", "/shell", b'{"statement": false}', 400, "statement"),
+    # `load` would read the server's files for any caller.
+    ("POST", "/shell", b'{"statement": "load /etc/passwd"}', 400, "statement"),
     ("GET", "/action/nope", None, 404, None),
     ("GET", "/gadget", None, 404, None),
     ("GET", "/gadget/x", None, 404, None),

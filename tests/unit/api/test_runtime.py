@@ -63,6 +63,21 @@ async def _drain(response: httpx.Response) -> bool:
     return response.is_closed
 
 
+async def test_remote_load_reads_the_client_file(api: Stack, tmp_path: Path) -> None:
+    source = tmp_path / "flows.fsl"
+    source.write_text(api.fsl_action() + FLOW)
+    remote = RemoteWorkbench(api.url)
+    await remote.start()
+    try:
+        reply = await remote.execute(f"load {source}")
+        assert reply.status == "ok", reply.text
+        assert [f["metadata"]["name"] for f in await remote.list("flow")] == ["my_flow"]
+        missing = await remote.execute(f"load {tmp_path / 'nope.fsl'}")
+        assert missing.status == "error" and "nope.fsl" in missing.text
+    finally:
+        await remote.close()
+
+
 async def test_open_workbench_remote_speaks_the_facade(api: Stack) -> None:
     args = argparse.Namespace(server=api.url, token=None, data_dir=None, listen=None)
     async with open_workbench(args) as remote:
