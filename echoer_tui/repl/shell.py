@@ -94,11 +94,16 @@ async def _main(args: argparse.Namespace) -> int:
     from echoer_tui.runtime import open_workbench
 
     async with open_workbench(args) as workbench:
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            await interactive(workbench)
-        else:
-            await piped(workbench, color=sys.stdout.isatty())
+        await shell_on(workbench)
     return 0
+
+
+async def shell_on(workbench: Workbench) -> None:
+    """The shell over an open workbench: the terminal prompt, or plain lines from a pipe."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        await interactive(workbench)
+    else:
+        await piped(workbench, color=sys.stdout.isatty())
 
 
 def _history() -> History:
