@@ -60,17 +60,22 @@ class _Transition:
 
     run: Resource
     now: float
+    ordinal: int
     attempts: dict[str, Resource] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     timers_added: list[DelayedOp] = field(default_factory=list)
     timers_removed: list[DelayedOp] = field(default_factory=list)
     dispatch: list[str] = field(default_factory=list)
+    write_run: bool = True
+    """False when only the attempt changed (a dispatch went out): the run stays as it is."""
 
     def touch(self, attempt: Resource) -> None:
         self.attempts[attempt.name] = attempt
 
     def note(self, message: str, **kwargs: Any) -> None:
-        self.events.append(event(self.run, len(self.events), self.now, message, **kwargs))
+        self.events.append(
+            event(self.run, self.ordinal, len(self.events), self.now, message, **kwargs)
+        )
 
 
 class Engine:
@@ -97,6 +102,7 @@ class Engine:
         self._by_uuid: dict[str, tuple[str, str]] = {}
         """attempt uuid -> (run name, attempt name): an ack finds its attempt in O(1)."""
         self._dispatching: set[str] = set()
+        self._ordinals: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._gc_handle: TimerHandle | None = None
         self._started = False
@@ -177,7 +183,7 @@ class Engine:
                     "message": f"flow run {run_name} no longer waits on this attempt "
                     f"(it is {flowrun.spec.current_state}); ack ignored",
                 }
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             merge_globals(flowrun.spec.global_variable, msg.global_variables)
             merge_globals(attempt.spec.global_variables, msg.global_variables)
             if not msg.done:
@@ -260,7 +266,7 @@ class Engine:
                 )
             if state == READY:
                 raise InvalidOperationError(f"flow run {run} has not started yet")
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             enter(flowrun.spec, SUSPEND, "pause")
             change.note(f"paused at step {state}", state=SUSPEND)
             return await self._commit(change)
@@ -272,7 +278,7 @@ class Engine:
             state = flowrun.spec.current_state
             if state != SUSPEND:
                 raise InvalidOperationError(f"flow run {run} is not paused (it is {state})")
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             attempt = await self._current_attempt(flowrun)
             if attempt is None:
                 enter(flowrun.spec, STOPPED, "continue")
@@ -305,7 +311,7 @@ class Engine:
             state = flowrun.spec.current_state
             if state in FINISHED_STATES:
                 raise InvalidOperationError(f"flow run {run} has already finished ({state})")
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             attempt = await self._current_attempt(flowrun)
             if attempt is not None and not is_finished(attempt.spec):
                 self._end_attempt(change, attempt, "", err="the run was stopped")
@@ -324,7 +330,7 @@ class Engine:
                     "(stop it first)"
                 )
             target = find_step(flowrun.spec, step)
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             flowrun.spec.last_err = ""
             change.note(f"re-run from step {step}", state=step)
             self._enter_step(change, target, "rerun")
@@ -350,6 +356,7 @@ class Engine:
             for attempt in attempts:
                 self._by_uuid.pop(str(attempt["metadata"]["uuid"]), None)
         self._locks.pop(run, None)
+        self._ordinals.pop(run, None)
 
     async def collect_garbage(self) -> list[str]:
         """Delete finished runs older than `gc_after` seconds; the names removed."""
@@ -369,7 +376,7 @@ class Engine:
 
     # --- transitions ---------------------------------------------------------------------
     def _start(self, flowrun: Resource) -> _Transition:
-        change = _Transition(flowrun, self._clock.now())
+        change = self._begin(flowrun)
         if not flowrun.spec.history_states:
             flowrun.spec.history_states.append(READY)
         steps = step_defs(flowrun.spec)
@@ -451,15 +458,23 @@ class Engine:
             return True
         return retry_due_only and all(t.due <= self._clock.now() for t in retries)
 
-    async def _dispatch(self, attempt_name: str) -> None:
+    async def _dispatch(
+        self, attempt_name: str, fresh: tuple[Resource, Resource] | None = None
+    ) -> None:
+        """POST the attempt to its action; `fresh` is (attempt, run) as just committed."""
         if attempt_name in self._dispatching:
             return  # never two POSTs for one attempt at the same moment
         self._dispatching.add(attempt_name)
         try:
-            attempt = await self._get("step", attempt_name)
-            if attempt is None:
-                return
-            flowrun = await self._get("flowrun", attempt.spec.flow_id)
+            attempt: Resource | None
+            flowrun: Resource | None
+            if fresh is not None:
+                attempt, flowrun = fresh  # just committed: no need to read them back
+            else:
+                attempt = await self._get("step", attempt_name)
+                if attempt is None:
+                    return
+                flowrun = await self._get("flowrun", attempt.spec.flow_id)
             if (
                 flowrun is None
                 or is_finished(attempt.spec)
@@ -500,11 +515,12 @@ class Engine:
             ):
                 # The ack won the race (or the run was stopped): the POST just counts as sent.
                 return
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             change.timers_removed += self._queue.of_attempt(attempt_name, "retry")
             change.touch(attempt)
             step = attempt.spec.step_name
             if outcome.ok:
+                change.write_run = False
                 attempt.spec.dispatched_time = change.now
                 attempt.spec.last_err = ""
                 change.note(f"step {step} dispatched to {outcome.endpoint}", attempt=attempt)
@@ -566,7 +582,7 @@ class Engine:
             if entry.op == "deadline":
                 action = await self._action(attempt.spec.action_run.action_name)
                 seconds = action.timeout if action is not None else 0
-                change = _Transition(flowrun, self._clock.now())
+                change = self._begin(flowrun)
                 self._end_or_hold(change, attempt, f"no ack within {seconds:g} s")
                 await self._commit(change)
                 return
@@ -587,7 +603,7 @@ class Engine:
             if state in FINISHED_STATES or state in (READY, SUSPEND):
                 return
             attempt = await self._current_attempt(flowrun)
-            change = _Transition(flowrun, self._clock.now())
+            change = self._begin(flowrun)
             if attempt is None:
                 self._finish_run(
                     change, STOPPED, "recover", err="the step attempt the run waited on is missing"
@@ -617,6 +633,12 @@ class Engine:
             self._arm_gc()
 
     # --- plumbing ------------------------------------------------------------------------
+    def _begin(self, flowrun: Resource) -> _Transition:
+        """A transition of `flowrun` (called under its lock): its events sort after earlier ones."""
+        ordinal = max(self._repo.seq, self._ordinals.get(flowrun.name, -1) + 1)
+        self._ordinals[flowrun.name] = ordinal
+        return _Transition(flowrun, self._clock.now(), ordinal)
+
     def _lock(self, run: str) -> asyncio.Lock:
         lock = self._locks.get(run)
         if lock is None:
@@ -673,7 +695,7 @@ class Engine:
 
     async def _commit(self, change: _Transition) -> dict[str, Any]:
         """Write the transition at once, then update the queue and index and dispatch."""
-        writes: list[Write] = [Put(change.run.to_dict())]
+        writes: list[Write] = [Put(change.run.to_dict())] if change.write_run else []
         writes += [Put(a.to_dict()) for a in change.attempts.values()]
         writes += [Put(e) for e in change.events]
         removed = {t.name: t for t in change.timers_removed}
@@ -688,7 +710,8 @@ class Engine:
         for attempt in change.attempts.values():
             self._by_uuid[attempt.metadata.uuid] = (change.run.name, attempt.name)
         for name in change.dispatch:
-            self._spawn(self._dispatch(name))
-        run = stored[0]
+            fresh = (change.attempts[name], change.run) if name in change.attempts else None
+            self._spawn(self._dispatch(name, fresh))
+        run = stored[0] if change.write_run else change.run.to_dict()
         assert run is not None
         return run

@@ -156,6 +156,7 @@ def is_finished(attempt: StepSpec) -> bool:
 
 def event(
     run: Resource,
+    ordinal: int,
     serial: int,
     now: float,
     message: str,
@@ -165,9 +166,12 @@ def event(
     state: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An event resource about `run`; `serial` orders the events of one commit."""
-    # The run's version before this commit, zero-padded, keeps a run's events in order by name.
-    name = f"{run.name}.{run.metadata.version + 1:08d}.{serial}"
+    """An event resource about `run`, named `<run>.<ordinal>.<serial>`.
+
+    `ordinal` grows with every commit of the run (the engine takes the store's seq) and
+    `serial` counts the events of one commit, so a run's events sort by name in order.
+    """
+    name = f"{run.name}.{ordinal:012d}.{serial}"
     spec = EventSpec(
         resource_kind="flowrun",
         resource_name=run.name,

@@ -8,13 +8,16 @@ from echoer_tui.errors import AckError, InvalidOperationError, NotFoundError
 from tests.unit.engine.builders import (
     action,
     attempts,
+    dispatched,
     events,
     flowrun,
     readme_actions,
     readme_run,
+    retried,
     state_is,
     step,
     store_all,
+    wait_attempt,
     wait_run,
 )
 from tests.unit.engine.conftest import Rig
@@ -217,7 +220,7 @@ async def test_pause_before_dispatch_holds_it_until_continue(rig: Rig) -> None:
     await store_all(rig.repo, one_step_run(rig.service.url("job")))
     await rig.engine.launch("r")
     await rig.service.wait_for(lambda: len(rig.service.received) == 1)
-    await wait_run(rig.repo, "r", lambda r: r["metadata"]["version"] >= 3)  # the retry is queued
+    await wait_attempt(rig.repo, "r.S.1", retried(1))  # the retry is queued
     await rig.engine.pause("r")
     rig.service.default_mode = "ack_after"
     rig.clock.advance(60)  # the retry falls due while paused: nothing is dispatched
@@ -279,7 +282,7 @@ async def test_delete_run_removes_attempts_events_and_timers(rig: Rig) -> None:
     rig.service.default_mode = "silent"
     await store_all(rig.repo, one_step_run(rig.service.url("job"), timeout=30))
     await rig.engine.launch("r")
-    await wait_run(rig.repo, "r", lambda r: r["metadata"]["version"] >= 3)  # dispatched
+    await wait_attempt(rig.repo, "r.S.1", dispatched)
     assert await rig.repo.count("timer") == 1
     await rig.engine.delete_run("r")
     for kind in ("flowrun", "step", "event", "timer"):
