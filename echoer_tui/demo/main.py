@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -296,7 +297,14 @@ def run_demo(args: argparse.Namespace) -> int:
         "workbench": _workbench,
     }
     with (data_dir / DEMO_LOG).open("a", encoding="utf-8") as log:
-        code: int = asyncio.run(run_demo_async(options, data_dir, front_ends[options.mode], log))
+        try:
+            code: int = asyncio.run(
+                run_demo_async(options, data_dir, front_ends[options.mode], log)
+            )
+        except BrokenPipeError:
+            # `echoer demo --headless | head`: the reader left; that is not an error to show.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+            return 0
     if options.data_dir is None:
         print(
             f"echoer demo: data kept in {data_dir} (demo services' log: {data_dir / DEMO_LOG})",
