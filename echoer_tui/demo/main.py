@@ -243,7 +243,7 @@ async def _workbench(workbench: Workbench) -> int:
 
 
 async def _repl(workbench: Workbench) -> int:
-    from echoer_tui.repl.shell import interactive, piped
+    from echoer_tui.repl.shell import shell_on
 
     if sys.stdin.isatty() and sys.stdout.isatty():
         print(
@@ -251,9 +251,7 @@ async def _repl(workbench: Workbench) -> int:
             f"or `get flowrun {DEMO_RUN}`",
             flush=True,
         )
-        await interactive(workbench)
-    else:
-        await piped(workbench, color=sys.stdout.isatty())
+    await shell_on(workbench)
     return 0
 
 
