@@ -8,7 +8,7 @@ until Ctrl-C), `load` (a file on the shell's machine), `set events on|off` and `
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -23,6 +23,8 @@ from echoer_tui.service.render import diagnostic_text
 Role = Literal["ok", "result", "error", "warning", "event", "banner", "info"]
 Write = Callable[[str, Role], None]
 """Prints one line (or block) of output in the given role; the front end colours it."""
+
+log = logging.getLogger(__name__)
 
 BYE = "Bye!"
 SHELL_EXTRAS = """\
@@ -64,7 +66,16 @@ class ShellSession:
 
     # --- statements --------------------------------------------------------------------
     async def run_statement(self, statement: str) -> None:
-        """Run one complete statement (no trailing `/`) and write its reply."""
+        """Run one complete statement (no trailing `/`) and write its reply; never raises."""
+        try:
+            await self._dispatch(statement)
+        except EchoerError as error:
+            self.write(f"E| {error.message}", "error")
+        except Exception as error:  # a person never sees a traceback; the log keeps it
+            log.exception("shell statement failed: %r", statement)
+            self.write(f"E| internal error: {type(error).__name__}: {error}", "error")
+
+    async def _dispatch(self, statement: str) -> None:
         words = statement.split()
         if words and words[0].lower() == "set":
             self._set(words[1:])
@@ -110,21 +121,12 @@ class ShellSession:
             reason = getattr(error, "strerror", None) or error
             self.write(f"E| cannot read {path}: {reason}", "error")
             return
-        try:
-            replies = await self.workbench.apply_fsl(text)
-        except EchoerError as error:
-            self.write(f"E| {error.message}", "error")
-            return
-        for reply in replies:
+        for reply in await self.workbench.apply_fsl(text):
             self.show(reply, text)
 
     async def _watch(self, name: str) -> None:
         """`watch flowrun NAME`: each state change as it happens, until the run ends."""
-        try:
-            run = await self.workbench.get("flowrun", name)
-        except EchoerError as error:
-            self.write(f"E| {error.message}", "error")
-            return
+        run = await self.workbench.get("flowrun", name)
         self.write(describe(name, "", run), "event")
         if is_finished(run):
             return
@@ -150,13 +152,18 @@ class ShellSession:
         prints nothing; only what moves from now on is shown.
         """
         tracker = TransitionTracker()
-        with contextlib.suppress(EchoerError):
+        try:
             for run in await self.workbench.list("flowrun"):
                 tracker.remember(run)
-        async for change in self.workbench.watch(["flowrun"]):
-            line = tracker.line_for(change)
-            if line and self.events:
-                self.write(line, "event")
+            async for change in self.workbench.watch(["flowrun"]):
+                line = tracker.line_for(change)
+                if line and self.events:
+                    self.write(line, "event")
+        except EchoerError as error:
+            self.write(f"· live events stopped: {error.message}", "event")
+        except Exception as error:
+            log.exception("live events failed")
+            self.write(f"· live events stopped: {type(error).__name__}: {error}", "event")
 
     def prompt(self) -> str:
         """`> ` for a new statement; `… ` while one is being collected."""

@@ -28,6 +28,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
 
 from echoer_tui.config import user_state_dir
+from echoer_tui.fsl.highlight import FslLexer
 from echoer_tui.repl.completion import ShellCompleter
 from echoer_tui.repl.keys import make_key_bindings
 from echoer_tui.repl.session import Role, ShellSession, Write
@@ -117,8 +118,6 @@ def _history() -> History:
 
 def make_prompt_session(session: ShellSession, workbench: Workbench) -> PromptSession[str]:
     """The prompt: FSL colours, completion, the shell's Enter rule, history and Ctrl-R."""
-    from echoer_tui.fsl.highlight import FslLexer
-
     return PromptSession(
         lexer=PygmentsLexer(FslLexer),
         completer=ShellCompleter(workbench.known_names),
