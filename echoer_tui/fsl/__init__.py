@@ -22,19 +22,24 @@ from echoer_tui.fsl.ast import (
     Statement,
     StepDecl,
 )
+from echoer_tui.fsl.completion import CompletionContext, completion_context
 from echoer_tui.fsl.document import parse
 from echoer_tui.fsl.excerpt import caret_excerpt
+from echoer_tui.fsl.formatter import format_document, format_statement, format_text
+from echoer_tui.fsl.incremental import IncrementalParser
 from echoer_tui.fsl.split import StatementSource, split_statements
 
 __all__ = [
     "DONE",
     "ActionDecl",
     "ArgValue",
+    "CompletionContext",
     "Diagnostic",
     "Document",
     "Edge",
     "FlowDecl",
     "FlowRunDecl",
+    "IncrementalParser",
     "ParamDecl",
     "Span",
     "StateDecl",
@@ -42,6 +47,10 @@ __all__ = [
     "StatementSource",
     "StepDecl",
     "caret_excerpt",
+    "completion_context",
+    "format_document",
+    "format_statement",
+    "format_text",
     "parse",
     "split_statements",
 ]

@@ -28,8 +28,7 @@ _WORDS: Final[dict[str, str]] = {
     "RBRACE": "'}'",
     "DEST": "'->'",
     "TO": "'=>'",
-    "IDENT": "a name",
-    "STRING": 'a "string"',
+    "NAME": "a name",
     "NUMBER": "a number",
     "SLASH": "'/'",
     "$END": "the end of the statement",
@@ -56,7 +55,7 @@ _LABELS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     (
         "expected a quoted address after 'addr ='",
         'write the address as a string: addr = "http://host:8080/path";',
-        ("action a addr = x", "action a addr = ;"),
+        ("action a addr = ;", "action a addr = http", "action a addr = )"),
     ),
     (
         "expected http, https or grpc after 'method ='",
@@ -116,7 +115,13 @@ _LABELS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     (
         "expected a step (step or deci) or the end of the flow",
         "each step reads `step NAME => (STATE->NEXT | …) { action = NAME; };`",
-        ("flow f x", "flow f ;", "flow_run f x", "flow f step a => (A) { action = b; }; }"),
+        (
+            "flow f x",
+            "flow f ;",
+            "flow_run f x",
+            "flow f step a => (A) { action = b; }; }",
+            "flow f step a => (A) { action = b; } }",
+        ),
     ),
     (
         "expected a step name after step or deci",
@@ -310,16 +315,16 @@ def describe_error(
             f"unexpected character {found}",
             f"expected {describe_tokens(expected)} here",
         )
-    if kind.isupper() and kind not in ("IDENT", "STRING") and "IDENT" in expected:
-        lowered = token[1].lower()
-        if lowered in KEYWORDS or lowered in SOFT_KEYWORDS:
-            hint = f'quote it: "{token[1]}"' if "STRING" in expected else "choose another name"
-            if kind in expected:
-                hint = f"expected {describe_tokens(expected)}"
-            else:
-                return Diagnostic(
-                    span, f"'{token[1]}' is a keyword and cannot be used as a name here", hint
-                )
+    exact, by_state = _labels()
+    label = exact.get((state, kind))
+    if label is None and kind != "NAME" and "NAME" in expected and kind not in expected:
+        word = token[1].lower()
+        if word in KEYWORDS or word in SOFT_KEYWORDS:
+            return Diagnostic(
+                span,
+                f"'{token[1]}' is a keyword and cannot be used as a name here",
+                f'quote it to use it as a name: "{token[1]}"',
+            )
     if kind == "$END" and tokens:
         closing = _STATEMENT_ENDS.get(tokens[0][0])
         if closing is not None and closing.upper() in expected:
@@ -331,8 +336,7 @@ def describe_error(
                 ),
                 f"end the statement with {closing}",
             )
-    exact, by_state = _labels()
-    label = exact.get((state, kind)) or by_state.get(state)
+    label = label or by_state.get(state)
     if label is not None:
         message, hint = label
         if kind != "$END":

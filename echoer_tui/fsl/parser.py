@@ -481,13 +481,17 @@ def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> Statemen
         last_error_index = index
         if kind == END or len(syntax_errors) >= 50:
             break
-        index = _recover(tokens, index, max(index, resume_floor), state_stack, actions)
+        # A keyword where a name belongs is skipped, not taken as the start of a clause.
+        floor = index + 1 if "NAME" in actions[state_stack[-1]] else index
+        index = _recover(tokens, index, max(floor, resume_floor), state_stack, actions)
         if index < 0:
             break
         del value_stack[len(state_stack) - 1 :]
         resume_floor = index + 1
 
-    diagnostics = tuple(sorted(syntax_errors + builder.diagnostics, key=_by_position))
+    # after a syntax error the builder's findings are likely echoes of it: leave them out
+    found = syntax_errors or builder.diagnostics
+    diagnostics = tuple(sorted(found, key=_by_position))
     if syntax_errors or builder.broken or not value_stack:
         return StatementResult(None, diagnostics)
     statement = value_stack[-1]
