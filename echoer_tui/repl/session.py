@@ -99,7 +99,7 @@ class ShellSession:
 
         An error's text already holds line:column and the caret excerpt.
         """
-        self.write(reply.render(), _ROLES[reply.status])
+        self.write(reply.render(), reply.status)
         if reply.status == "ok":
             for diagnostic in reply.diagnostics:
                 if diagnostic.severity == "warning":
@@ -168,6 +168,3 @@ class ShellSession:
     def prompt(self) -> str:
         """`> ` for a new statement; `… ` while one is being collected."""
         return "… " if self.collector.in_statement else "> "
-
-
-_ROLES: dict[str, Role] = {"ok": "ok", "result": "result", "error": "error"}
