@@ -3,8 +3,9 @@
 Each event carries `id: <seq>` (the store's change sequence), `event: put|delete`
 and the change as JSON, so a client that lost its connection resumes with
 `?version=<last id>` (or the standard `Last-Event-ID` header) and misses nothing
-the store still keeps. `?resource=` narrows the kinds; the original's
-`resource=flowrun?version=N` form is accepted too.
+the store still keeps (otherwise an `event: error` says so and the stream ends: list
+again, then watch from the current seq). `?resource=` narrows the kinds; the
+original's `resource=flowrun?version=N` form is accepted too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from echoer_tui.api.errors import error_body
 from echoer_tui.api.redact import redact
 from echoer_tui.api.routing import ApiContext, Endpoint, QueryParam
 from echoer_tui.errors import EchoerError
@@ -105,12 +107,15 @@ def watch_endpoint(ctx: ApiContext) -> Endpoint:
 
 async def _stream(ctx: ApiContext, kinds: list[str] | None, since: int) -> AsyncIterator[bytes]:
     """Changes as SSE frames until the client leaves or the server shuts down."""
-    queue: asyncio.Queue[Change | None] = asyncio.Queue(maxsize=1024)
+    queue: asyncio.Queue[Change | EchoerError | None] = asyncio.Queue(maxsize=1024)
 
     async def pump() -> None:
         try:
             async for change in ctx.workbench.watch(kinds, since):
                 await queue.put(change)
+        except EchoerError as error:
+            # E.g. the client resumes from a seq the store no longer keeps: say so, then end.
+            await queue.put(error)
         finally:
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(None)
@@ -130,6 +135,9 @@ async def _stream(ctx: ApiContext, kinds: list[str] | None, since: int) -> Async
                 yield b": keepalive\n\n"
                 continue
             if change is None:
+                return
+            if isinstance(change, EchoerError):
+                yield b"event: error\ndata: %s\n\n" % orjson.dumps(error_body(change))
                 return
             yield format_event(change)
     finally:

@@ -267,15 +267,25 @@ class RemoteWorkbench:
             await asyncio.sleep(RECONNECT_SECONDS)
 
 
+class WatchEndedError(errors.StoreError):
+    """The server ended a watch it cannot continue (e.g. the changes missed are gone)."""
+
+
 async def _parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[Change]:
     data: list[str] = []
+    event = ""
     async for line in lines:
         if not line:
             if data:
-                yield change_from_dict(orjson.loads("\n".join(data)))
-            data = []
+                body = orjson.loads("\n".join(data))
+                if event == "error":
+                    raise WatchEndedError(str(body.get("message", "the watch ended")))
+                yield change_from_dict(body)
+            data, event = [], ""
         elif line.startswith("data:"):
             data.append(line[5:].lstrip(" "))
+        elif line.startswith("event:"):
+            event = line[6:].strip()
 
 
 def _seg(text: str) -> str:
