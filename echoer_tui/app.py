@@ -13,20 +13,22 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import Theme
 
-from echoer_tui.messages import EventsFiltered, RunOpened
+from echoer_tui.messages import EventsFiltered, RunOpened, StoreChanged
 from echoer_tui.screens.editor import EditorScreen
 from echoer_tui.screens.events import EventsScreen
 from echoer_tui.screens.graph import GraphScreen
 from echoer_tui.screens.help import HelpScreen
 from echoer_tui.screens.resources import ResourcesScreen
 from echoer_tui.service.facade import Workbench
+from echoer_tui.storage.repository import Change
 
 # Colours that sit on the 16 ANSI colours, so a 16-colour terminal shows the same.
 THEME = Theme(
@@ -45,6 +47,8 @@ THEME = Theme(
 )
 
 SCREENS = ("editor", "resources", "graph", "events")
+BATCH_DELAY = 0.1
+"""Seconds store changes are gathered before the screens get them as one batch."""
 
 
 class RunsProvider(Provider):
@@ -94,6 +98,7 @@ class EchoerApp(App[None]):
         super().__init__()
         self.workbench = workbench
         self.initial_run = initial_run
+        self._pending_changes: list[Change] = []
 
     def on_mount(self) -> None:
         self.register_theme(THEME)
@@ -106,6 +111,25 @@ class EchoerApp(App[None]):
         for name in SCREENS:
             self.add_mode(name, name)
         self.switch_mode("graph" if self.initial_run else "editor")
+        self.follow_store()
+
+    @work(exclusive=True, group="store", exit_on_error=False)
+    async def follow_store(self) -> None:
+        """One watch for every screen; changes reach them in batches, so that thousands
+        of runs moving at once cost a few redraws, not one per change."""
+        async for change in self.workbench.watch():
+            self._pending_changes.append(change)
+            if len(self._pending_changes) == 1:
+                self.set_timer(BATCH_DELAY, self._deliver_changes)
+
+    def _deliver_changes(self) -> None:
+        changes, self._pending_changes = self._pending_changes, []
+        for name in SCREENS:
+            if not self.is_screen_installed(name):
+                continue  # the app is closing
+            screen = self.get_screen(name)
+            if screen.is_mounted:
+                screen.post_message(StoreChanged(changes))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -119,13 +143,20 @@ class EchoerApp(App[None]):
         )
         yield SystemCommand("Events", "the live event log", partial(self.switch_mode, "events"))
         yield SystemCommand("Help", "every key of the workbench", self.action_help)
-        # Every key binding of the current screen is an entry too.
-        for key, binding in screen._bindings:  # noqa: B007
-            if binding.description and binding.show and binding.action not in ("quit",):
+        # Every key of the screen and of the focused widget is an entry too.
+        nodes: list[DOMNode] = [screen]
+        if screen.focused is not None:
+            nodes.extend(n for n in screen.focused.ancestors_with_self if n is not screen)
+        seen: set[str] = set()
+        for node in nodes:
+            for key, binding in node._bindings:
+                if not binding.description or binding.action in seen or binding.action == "quit":
+                    continue
+                seen.add(binding.action)
                 yield SystemCommand(
-                    f"{binding.description} ({screen.id or 'screen'})",
-                    f"key {binding.key}",
-                    partial(screen.run_action, binding.action),
+                    binding.description,
+                    f"key {key}",
+                    partial(self.run_action, binding.action, node),
                 )
 
     def action_help(self) -> None:

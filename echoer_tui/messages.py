@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual.message import Message
+
+from echoer_tui.storage.repository import Change
 
 
 @dataclass
@@ -12,6 +15,13 @@ class RunOpened(Message):
     """Show this flow run on the graph screen (from the browser, the palette or a reply)."""
 
     run: str
+
+
+@dataclass
+class StoreChanged(Message):
+    """A batch of committed changes, in order (the app follows the store once for all)."""
+
+    changes: Sequence[Change]
 
 
 @dataclass

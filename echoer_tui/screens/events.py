@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, RichLog
 
+from echoer_tui.messages import StoreChanged
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.footer import WorkbenchFooter
 
@@ -64,7 +65,6 @@ class EventsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#event-log", RichLog).border_title = "Events"
         self.load_events()
-        self.follow_changes()
 
     def filter_run(self, run: str) -> None:
         self.run_filter = run
@@ -86,11 +86,14 @@ class EventsScreen(Screen[None]):
         for event in events[-BACKLOG:]:
             log.write(event_line(event))
 
-    @work(exclusive=True, group="watch", exit_on_error=False)
-    async def follow_changes(self) -> None:
-        async for change in self.workbench.watch(["event"]):
-            if change.op == "put" and change.resource is not None and self._shown(change.resource):
-                self.query_one("#event-log", RichLog).write(event_line(change.resource))
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        log = self.query_one("#event-log", RichLog)
+        for change in message.changes:
+            if change.kind != "event" or change.op != "put" or change.resource is None:
+                continue
+            if self._shown(change.resource):
+                log.write(event_line(change.resource))
 
     def action_filter(self) -> None:
         self.query_one("#run-filter", Input).focus()

@@ -24,16 +24,13 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
-from echoer_tui.messages import EventsFiltered
+from echoer_tui.messages import EventsFiltered, StoreChanged
 from echoer_tui.model.export import Graph, export
 from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
 from echoer_tui.widgets.footer import WorkbenchFooter
-
-REFRESH_DELAY = 0.05
-"""Seconds changes to the shown run are gathered before one redraw."""
 
 
 def is_failure(state: str) -> bool:
@@ -126,7 +123,6 @@ class GraphScreen(Screen[None]):
         self.run_name = run or ""
         self.run: dict[str, Any] | None = None
         self.attempts: list[dict[str, Any]] = []
-        self._refresh_scheduled = False
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -151,7 +147,6 @@ class GraphScreen(Screen[None]):
         self.load_runs()
         if self.run_name:
             self.load_run()
-        self.follow_changes()
 
     def show_run(self, name: str) -> None:
         """Show another run (from the browser, the palette or a reply)."""
@@ -225,26 +220,25 @@ class GraphScreen(Screen[None]):
         self.query_one("#graph").focus()
 
     # Live.
-    @work(exclusive=True, group="watch", exit_on_error=False)
-    async def follow_changes(self) -> None:
-        async for change in self.workbench.watch(["flowrun", "step"]):
-            if (change.kind == "flowrun" and change.op == "delete") or (
-                change.kind == "flowrun" and change.name not in self._known_runs()
-            ):
-                self.load_runs()
-            spec = (change.resource or {}).get("spec") or {}
-            ours = change.name == self.run_name or spec.get("flow_id") == self.run_name
-            if ours and not self._refresh_scheduled:
-                self._refresh_scheduled = True
-                self.set_timer(REFRESH_DELAY, self._refresh_now)
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        known = self._known_runs()
+        reload_runs = ours = False
+        for change in message.changes:
+            if change.kind == "flowrun":
+                reload_runs |= change.op == "delete" or change.name not in known
+                ours |= change.name == self.run_name
+            elif change.kind == "step":
+                spec = (change.resource or {}).get("spec") or {}
+                ours |= spec.get("flow_id") == self.run_name
+        if reload_runs:
+            self.load_runs()
+        if ours:
+            self.load_run()
 
     def _known_runs(self) -> set[str]:
         runs = self.query_one("#runs", OptionList)
         return {str(runs.get_option_at_index(i).id) for i in range(runs.option_count)}
-
-    def _refresh_now(self) -> None:
-        self._refresh_scheduled = False
-        self.load_run()
 
     # Operations on the run.
     def _selected_step(self) -> str:

@@ -20,19 +20,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
-from echoer_tui.messages import RunOpened
+from echoer_tui.messages import RunOpened, StoreChanged
 from echoer_tui.model.resources import KINDS, PARAM_TYPE_NAMES
 from echoer_tui.screens.modals import ConfirmModal
 from echoer_tui.service.facade import Workbench
-from echoer_tui.storage.repository import Change
 from echoer_tui.widgets.footer import WorkbenchFooter
-
-FLUSH_DELAY = 0.1
-"""Seconds changes are gathered before the table is updated in one batch."""
+from echoer_tui.widgets.resource_list import ResourceList
 
 Row = tuple[str, ...]
 
@@ -162,9 +159,8 @@ class ResourcesScreen(Screen[None]):
         self.kind = "flowrun"
         self.filter_text = ""
         self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
-        self._pending: dict[tuple[str, str], Change] = {}
-        self._flush_scheduled = False
         self._load_generation = 0
+        self._kinds_ready = False
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -173,7 +169,7 @@ class ResourcesScreen(Screen[None]):
                 yield Input(
                     placeholder="filter by name (Enter to apply, Esc to clear)", id="filter"
                 )
-                yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+                yield ResourceList(id="table")
             with VerticalScroll(id="detail-pane"):
                 yield Static(id="summary")
                 yield Static(id="json")
@@ -189,9 +185,10 @@ class ResourcesScreen(Screen[None]):
         self.query_one("#kinds", OptionList).border_title = "Kinds"
         self.query_one("#detail-pane").border_title = "Detail"
         self.query_one("#kinds", OptionList).highlighted = KINDS.index(self.kind)
+        # The list highlights its first kind by itself on mount; listen only after that.
+        self.call_after_refresh(setattr, self, "_kinds_ready", True)
         self.refresh_counts()
         self.load_kind()
-        self.follow_changes()
         self.query_one("#table").focus()
 
     # Loading.
@@ -214,21 +211,17 @@ class ResourcesScreen(Screen[None]):
         resources = await self.workbench.list(kind)
         if generation != self._load_generation:
             return
-        table = self.query_one("#table", DataTable)
-        table.clear(columns=True)
-        table.add_column("name", key="name")
-        for column in COLUMNS[kind][0]:
-            table.add_column(column, key=column)
-        for resource in resources:
-            name = resource["metadata"]["name"]
-            if self._matches(name, prefix):
-                table.add_row(*row_of(resource), key=name)
+        table = self.query_one("#table", ResourceList)
+        table.set_rows(
+            ("name", *COLUMNS[kind][0]),
+            (
+                (r["metadata"]["name"], row_of(r))
+                for r in resources
+                if self._matches(r["metadata"]["name"], prefix)
+            ),
+        )
         table.border_title = f"{kind} ({table.row_count})"
-        if table.row_count:
-            self.show_detail(
-                str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-            )
-        else:
+        if not table.row_count:
             self.query_one("#summary", Static).update("")
             self.query_one("#json", Static).update("")
 
@@ -249,34 +242,20 @@ class ResourcesScreen(Screen[None]):
             Syntax(body, "json", theme="ansi_dark", word_wrap=True, background_color="default")
         )
 
-    # Live updates, in batches.
-    @work(exclusive=True, group="watch", exit_on_error=False)
-    async def follow_changes(self) -> None:
-        async for change in self.workbench.watch(list(KINDS)):
-            self._pending[(change.kind, change.name)] = change
-            if not self._flush_scheduled:
-                self._flush_scheduled = True
-                self.set_timer(FLUSH_DELAY, self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        changes, self._pending = list(self._pending.values()), {}
-        table = self.query_one("#table", DataTable)
-        selected = self._selected_name()
+    # Live updates, a batch at a time; only the rows that changed are touched.
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        latest = {(c.kind, c.name): c for c in message.changes}
+        changes = list(latest.values())
+        table = self.query_one("#table", ResourceList)
+        selected = table.cursor_key
         for change in changes:
             if change.kind != self.kind:
                 continue
-            exists = change.name in table.rows
             if change.op == "delete":
-                if exists:
-                    table.remove_row(change.name)
+                table.remove_row(change.name)
             elif change.resource is not None and self._matches(change.name, self.filter_text):
-                row = row_of(change.resource)
-                if exists:
-                    for column, value in zip(table.columns, row, strict=False):
-                        table.update_cell(change.name, column, value)
-                else:
-                    table.add_row(*row, key=change.name)
+                table.upsert(change.name, row_of(change.resource))
         table.border_title = f"{self.kind} ({table.row_count})"
         if any(c.kind == self.kind and c.name == selected for c in changes) and selected:
             self.show_detail(selected)
@@ -285,27 +264,24 @@ class ResourcesScreen(Screen[None]):
 
     # Navigation.
     def _selected_name(self) -> str | None:
-        table = self.query_one("#table", DataTable)
-        if not table.row_count:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return self.query_one("#table", ResourceList).cursor_key
 
     @on(OptionList.OptionHighlighted, "#kinds")
     def _kind_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         kind = str(event.option.id)
-        if kind != self.kind:
+        if self._kinds_ready and kind != self.kind:
             self.kind = kind
             self.load_kind()
 
-    @on(DataTable.RowHighlighted, "#table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None:
-            self.show_detail(str(event.row_key.value))
+    @on(ResourceList.Highlighted, "#table")
+    def _row_highlighted(self, event: ResourceList.Highlighted) -> None:
+        if not isinstance(event, ResourceList.Selected):
+            self.show_detail(event.key)
 
-    @on(DataTable.RowSelected, "#table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        if self.kind == "flowrun" and event.row_key.value is not None:
-            self.post_message(RunOpened(str(event.row_key.value)))
+    @on(ResourceList.Selected, "#table")
+    def _row_selected(self, event: ResourceList.Selected) -> None:
+        if self.kind == "flowrun":
+            self.post_message(RunOpened(event.key))
 
     def action_kind(self, kind: str) -> None:
         self.query_one("#kinds", OptionList).highlighted = KINDS.index(kind)
@@ -322,8 +298,9 @@ class ResourcesScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
-        self.load_kind()
+        if event.value.strip() != self.filter_text:
+            self.filter_text = event.value.strip()
+            self.load_kind()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable, OptionList, RichLog
+from textual.widgets import OptionList, RichLog
 
 from echoer_tui.app import make_app
 from echoer_tui.screens.editor import EditorScreen
@@ -14,6 +14,7 @@ from echoer_tui.screens.resources import ResourcesScreen
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.flow_graph import FlowGraph
 from echoer_tui.widgets.fsl_editor import FlowEditor
+from echoer_tui.widgets.resource_list import ResourceList
 
 from .conftest import SIZE, ActionService, readme_fsl, until
 
@@ -89,7 +90,7 @@ async def test_resources_list_created_items_and_follow_a_run_live(
         await pilot.press("f3")
         screen = app.screen
         assert isinstance(screen, ResourcesScreen)
-        table = screen.query_one("#table", DataTable)
+        table = screen.query_one("#table", ResourceList)
         await until(pilot, lambda: "my_flow_run" in table.rows)
         await until(pilot, lambda: table.get_cell("my_flow_run", "state") == "A")
         await workbench.ack("my_flow_run", "A", "SUCCESS")
@@ -108,7 +109,7 @@ async def test_delete_asks_for_confirmation(
     app = make_app(workbench)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3", "1")
-        table = app.screen.query_one("#table", DataTable)
+        table = app.screen.query_one("#table", ResourceList)
         await until(pilot, lambda: "ci" in table.rows)
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
