@@ -176,3 +176,14 @@ def retried(n: int) -> Callable[[dict[str, Any]], bool]:
 
 def dispatched(attempt: dict[str, Any]) -> bool:
     return bool(attempt["spec"]["dispatched_time"])
+
+
+async def wait_gone(repo: Repository, kind: str, name: str, timeout: float = 5.0) -> None:
+    """Until kind/name is deleted (waiting on the change stream)."""
+    since = repo.seq
+    if await repo.get(kind, name) is None:
+        return
+    async with asyncio.timeout(timeout):
+        async for change in repo.watch([kind], since):
+            if change.name == name and change.op == "delete":
+                return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,10 +30,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
+async def serve(
+    app: web.Application, port: int = 0, tls: ssl.SSLContext | None = None
+) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
+    site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls)
     await site.start()
     server = site._server
     assert server is not None
@@ -59,10 +62,10 @@ class ActionService:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path}"
 
-    async def start(self, port: int = 0) -> ActionService:
+    async def start(self, port: int = 0, tls: ssl.SSLContext | None = None) -> ActionService:
         app = web.Application()
         app.router.add_post("/{path}", self._handle)
-        self._runner, self.port = await serve(app, port)
+        self._runner, self.port = await serve(app, port, tls)
         self._client = aiohttp.ClientSession()
         return self
 
