@@ -8,7 +8,6 @@ submits the statement under the cursor or the selection; the reply pane answers
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from rich.text import Text
@@ -22,6 +21,8 @@ from textual.widgets import OptionList, RichLog, Static, TextArea
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
+from echoer_tui.fsl import CompletionContext, completion_context, format_text
+from echoer_tui.fsl.ast import DONE
 from echoer_tui.service.facade import Reply, Workbench
 from echoer_tui.widgets.footer import WorkbenchFooter
 from echoer_tui.widgets.fsl_editor import FlowEditor
@@ -29,12 +30,6 @@ from echoer_tui.widgets.fsl_editor import FlowEditor
 VALIDATE_DELAY = 0.3
 """Seconds of quiet typing before the document is validated again."""
 
-FSL_KEYWORDS = (
-    "action", "action_end", "flow", "flow_end", "flow_run", "flow_run_end", "step", "deci",
-    "addr", "method", "args", "return", "secret", "capem", "http", "https", "grpc", "str",
-    "int", "done",
-)  # fmt: skip
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 STARTER = """\
 # FSL: a line ending in / submits the statement above it (or press Ctrl+Enter / F5).
@@ -190,8 +185,6 @@ class EditorScreen(Screen[None]):
 
     # Formatting.
     def action_format(self) -> None:
-        from echoer_tui.fsl import format_text
-
         try:
             formatted = format_text(self.editor.text)
         except EchoerError as error:
@@ -202,25 +195,30 @@ class EditorScreen(Screen[None]):
             self.editor.replace(formatted, self.editor.document.start, self.editor.document.end)
             self.editor.move_cursor(location)
 
-    # Completion.
-    def completions(self) -> list[str]:
-        """Keywords, action names or step names that fit the word at the cursor."""
+    def _completion_context(self) -> CompletionContext:
         editor = self.editor
         row, col = editor.cursor_location
-        before = editor.document.get_line(row)[:col]
-        word_match = _WORD.search(before)
-        word = word_match.group() if word_match else ""
-        head = before[: len(before) - len(word)].rstrip()
-        if head.endswith("=") and re.search(r"\baction\s*=$", head, re.IGNORECASE):
+        lines = editor.text.split("\n")
+        offset = sum(len(line) + 1 for line in lines[:row]) + col
+        return completion_context(editor.text, offset)
+
+    # Completion: the FSL package says what fits at the cursor; names come from the store.
+    def completions(self) -> list[str]:
+        """Keywords, action names, step names or states that fit the word at the cursor."""
+        context = self._completion_context()
+        pool: list[str]
+        if context.kind == "action_name":
             pool = list(self.workbench.known_names("action"))
-        elif head.endswith("->"):
-            statement = editor.statement_at(row)
-            pool = re.findall(r"\b(?:step|deci)\s+([A-Za-z_]\w*)", statement, re.IGNORECASE)
-            pool.append("done")
+        elif context.kind == "step_name":
+            pool = [*context.step_names, DONE]
+        elif context.kind == "state_name":
+            pool = list(context.state_names)
+        elif context.kind == "arg_name":
+            pool = list(context.param_names)
         else:
-            pool = list(FSL_KEYWORDS) + list(self.workbench.known_names("action"))
-        lowered = word.lower()
-        return sorted({p for p in pool if p.lower().startswith(lowered) and p != word})
+            pool = list(context.keywords)
+        prefix = context.prefix.lower()
+        return sorted({p for p in pool if p.lower().startswith(prefix) and p != context.prefix})
 
     def action_complete(self) -> None:
         options = self.query_one("#completion", OptionList)
@@ -244,8 +242,6 @@ class EditorScreen(Screen[None]):
     def _completed(self, event: OptionList.OptionSelected) -> None:
         editor = self.editor
         row, col = editor.cursor_location
-        before = editor.document.get_line(row)[:col]
-        word_match = _WORD.search(before)
-        start = col - (len(word_match.group()) if word_match else 0)
+        start = col - len(self._completion_context().prefix)
         editor.replace(str(event.option.id), (row, start), (row, col))
         self.action_close_completion()

@@ -33,6 +33,8 @@ THEME = TextAreaTheme(
         "type": Style(color="cyan"),
         "string": Style(color="green"),
         "number": Style(color="yellow"),
+        "state": Style(color="yellow"),
+        "marker": Style(color="green", bold=True),
         "comment": Style(color="bright_black", italic=True),
         "operator": Style(color="bright_blue"),
         "name": Style(color="bright_white", bold=True),
@@ -50,6 +52,8 @@ def _highlight_name(token_type: object) -> str | None:
     text = str(token_type)
     for prefix, name in (
         ("Token.Keyword.Type", "type"),
+        ("Token.Name.Constant", "state"),
+        ("Token.Punctuation.Marker", "marker"),
         ("Token.Keyword", "keyword"),
         ("Token.Literal.String", "string"),
         ("Token.Literal.Number", "number"),
