@@ -25,7 +25,7 @@ from echoer_tui.fsl import CompletionContext, completion_context, format_text
 from echoer_tui.fsl.ast import DONE
 from echoer_tui.service.facade import Reply, Workbench
 from echoer_tui.widgets.footer import WorkbenchFooter
-from echoer_tui.widgets.fsl_editor import FlowEditor
+from echoer_tui.widgets.fsl_editor import FlowEditor, statements_of
 
 VALIDATE_DELAY = 0.3
 """Seconds of quiet typing before the document is validated again."""
@@ -46,6 +46,7 @@ class EditorScreen(Screen[None]):
     """FSL editor, reply pane and status line."""
 
     BINDINGS = [
+        Binding("f8", "submit_all", "Submit all"),
         Binding("ctrl+o", "open_file", "Open"),
         Binding("ctrl+s", "save_file", "Save"),
         Binding("ctrl+f", "format", "Fmt"),
@@ -127,14 +128,22 @@ class EditorScreen(Screen[None]):
         self.submit(event.statement)
 
     @work(group="submit", exit_on_error=False)
-    async def submit(self, statement: str) -> Reply:
+    async def submit(self, text: str) -> list[Reply]:
+        """Run each statement of `text` (a selection may hold several) in order."""
         log = self.query_one("#replies", RichLog)
-        first = statement.strip().splitlines()[0] if statement.strip() else ""
-        log.write(Text("> " + first + (" …" if "\n" in statement.strip() else ""), style="dim"))
-        reply = await self.workbench.execute(statement)
-        log.write(reply_text(reply))
+        replies = []
+        for statement in statements_of(text):
+            lines = statement.strip().splitlines()
+            log.write(Text("> " + lines[0] + (" …" if len(lines) > 1 else ""), style="dim"))
+            reply = await self.workbench.execute(statement)
+            log.write(reply_text(reply))
+            replies.append(reply)
         self._validate_now()
-        return reply
+        return replies
+
+    def action_submit_all(self) -> None:
+        """Submit every statement of the document, in order."""
+        self.submit(self.editor.text)
 
     # Files.
     def action_open_file(self) -> None:

@@ -64,6 +64,7 @@ class EventsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#event-log", RichLog).border_title = "Events"
+        self.query_one("#run-filter", Input).value = self.run_filter
         self.load_events()
 
     def filter_run(self, run: str) -> None:

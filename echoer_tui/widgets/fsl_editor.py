@@ -90,6 +90,11 @@ def _lexer(cls: type) -> Any:
     return cls()
 
 
+def statements_of(text: str) -> list[str]:
+    """Submitted text as the shell runs it: split at `/` lines, comments above each dropped."""
+    return [s for s in map(_without_leading_comments, split_submission(text)) if s.strip()]
+
+
 def _without_leading_comments(statement: str) -> str:
     """Comment lines above a statement are notes to the reader, not part of a command."""
     lines = statement.split("\n")
