@@ -1,0 +1,77 @@
+"""Run operations from the graph screen, export, and the event log filtered by run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import RichLog
+
+from echoer_tui.app import make_app
+from echoer_tui.screens.events import EventsScreen
+from echoer_tui.screens.graph import GraphScreen
+from echoer_tui.screens.modals import ConfirmModal, PathModal
+from echoer_tui.service.facade import Workbench
+
+from .conftest import SIZE, ActionService, readme_fsl, until
+
+
+def _state(screen: GraphScreen) -> str:
+    return str(screen.run["spec"]["current_state"]) if screen.run else ""
+
+
+async def test_pause_continue_and_stop_from_the_graph(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    app = make_app(workbench, initial_run="my_flow_run")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await until(pilot, lambda: _state(screen) == "A")
+        await pilot.press("p")
+        await until(pilot, lambda: _state(screen) == "suspend")
+        await pilot.press("c")
+        await until(pilot, lambda: _state(screen) == "A")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: _state(screen) == "stopped")
+
+
+async def test_export_dot_to_a_file_in_the_cwd(
+    workbench: Workbench,
+    action_service: ActionService,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    app = make_app(workbench, initial_run="my_flow_run")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await until(pilot, lambda: screen.run is not None)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, PathModal))
+        await pilot.press("enter")
+        target = tmp_path / "my_flow_run.dot"
+        await until(pilot, target.exists)
+        assert target.read_text().startswith("digraph")
+
+
+async def test_events_of_one_run(workbench: Workbench, action_service: ActionService) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    app = make_app(workbench, initial_run="my_flow_run")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await until(pilot, lambda: _state(screen) == "A")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EventsScreen))
+        log = app.screen.query_one("#event-log", RichLog)
+        await until(pilot, lambda: any("my_flow_run" in s.text for s in log.lines))
+        assert "my_flow_run" in str(log.border_title)
+        await workbench.ack("my_flow_run", "A", "SUCCESS")
+        # The new events arrive without a key press.
+        await until(pilot, lambda: any(" D " in s.text for s in log.lines))
