@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prompt_toolkit.filters import completion_is_selected, has_completions
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import completion_is_selected, has_completions, has_focus
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 IsComplete = Callable[[str], bool]
@@ -19,8 +20,10 @@ IsComplete = Callable[[str], bool]
 def make_key_bindings(is_complete: IsComplete) -> KeyBindings:
     """The shell's bindings; `is_complete` is the collector's rule for "Enter runs it"."""
     bindings = KeyBindings()
+    # Only while editing the statement: in Ctrl-R search, Enter belongs to the search.
+    editing = has_focus(DEFAULT_BUFFER)
 
-    @bindings.add("enter", filter=~(has_completions & completion_is_selected))
+    @bindings.add("enter", filter=editing & ~(has_completions & completion_is_selected))
     def _enter(event: KeyPressEvent) -> None:
         """Enter runs the statement when it is complete, else opens a new line.
 
@@ -33,13 +36,13 @@ def make_key_bindings(is_complete: IsComplete) -> KeyBindings:
         else:
             buffer.newline(copy_margin=True)
 
-    @bindings.add("enter", filter=has_completions & completion_is_selected)
+    @bindings.add("enter", filter=editing & has_completions & completion_is_selected)
     def _accept_completion(event: KeyPressEvent) -> None:
         """Enter with a completion selected takes the completion, runs nothing."""
         buffer = event.current_buffer
         buffer.complete_state = None
 
-    @bindings.add("escape", "enter")
+    @bindings.add("escape", "enter", filter=editing)
     def _submit_anyway(event: KeyPressEvent) -> None:
         """Alt-Enter submits the text as it is; an unfinished statement stays pending."""
         event.current_buffer.validate_and_handle()

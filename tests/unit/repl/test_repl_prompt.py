@@ -58,3 +58,13 @@ async def test_ctrl_d_says_bye(
     keys.send_text(CTRL_D)
     await interactive(workbench, transcript.write)
     assert transcript.texts()[-1] == BYE
+
+
+async def test_ctrl_r_finds_an_earlier_statement(
+    keys: PipeInput, shell: ShellSession, workbench: Workbench
+) -> None:
+    prompt = make_prompt_session(shell, workbench)
+    for statement in ("get flow my_flow", "list action"):
+        prompt.history.append_string(statement)
+    keys.send_text("\x12" + "my_f" + ENTER + ENTER)  # Ctrl-R, search, take it, run it
+    assert await prompt.prompt_async("> ") == "get flow my_flow"
