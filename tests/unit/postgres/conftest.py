@@ -1,0 +1,52 @@
+"""A real PostgreSQL for the backend's tests: one throwaway server per session.
+
+The server is started by the suite itself (tests/pg_server.py), so `make test` needs no
+setup. Without the binaries the tests are skipped with the reason, except in CI (the
+`CI` environment variable is set), where a missing PostgreSQL fails the run: a backend
+that CI never exercised must not pass as tested. Each test gets its own schema, so
+tests never see each other's rows or notifications.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+from pg_server import PgServer, PgUnavailable, start_server
+
+from echoer_tui.storage.postgres import PostgresStore
+
+_schemas = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        server = start_server()
+    except PgUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI (CI is set): {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """A store URL of a fresh, empty schema on the session's server."""
+    schema = f"test_{next(_schemas)}"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return pg_server.dsn(options=f"-csearch_path%3D{schema}")
+
+
+@pytest.fixture
+async def pg_store(pg_url: str) -> AsyncIterator[PostgresStore]:
+    store = await PostgresStore.open(pg_url)
+    yield store
+    await store.close()
