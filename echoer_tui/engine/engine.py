@@ -514,6 +514,8 @@ class Engine:
                 or flowrun.spec.current_attempt != attempt.metadata.uuid
             ):
                 # The ack won the race (or the run was stopped): the POST just counts as sent.
+                if attempt is not None and flowrun is not None and outcome.ok:
+                    await self._record_sent(flowrun, attempt)
                 return
             change = self._begin(flowrun)
             change.timers_removed += self._queue.of_attempt(attempt_name, "retry")
@@ -554,6 +556,15 @@ class Engine:
                     self._end_or_hold(change, attempt, detail)
             await self._commit(change)
 
+    async def _record_sent(self, flowrun: Resource, attempt: Resource) -> None:
+        if attempt.spec.dispatched_time:
+            return
+        change = self._begin(flowrun)
+        change.write_run = False
+        attempt.spec.dispatched_time = attempt.spec.acked_time or change.now
+        change.touch(attempt)
+        await self._commit(change)
+
     def _end_or_hold(self, change: _Transition, attempt: Resource, detail: str) -> None:
         """The attempt ends in TIMEOUT; its edge is followed unless the run is paused."""
         self._end_attempt(change, attempt, TIMEOUT, err=detail)
@@ -575,7 +586,7 @@ class Engine:
                 and flowrun.spec.current_attempt == attempt.metadata.uuid
             )
             if not live or attempt is None or flowrun is None:
-                if entry in self._queue.of_attempt(entry.attempt):
+                if any(e.name == entry.name for e in self._queue.of_attempt(entry.attempt)):
                     await self._repo.commit([entry.delete()])
                     self._queue.removed(entry.name)
                 return

@@ -94,6 +94,9 @@ async def test_ack_before_the_dispatch_returns_wins(rig: Rig) -> None:
     assert run["spec"]["history_states"] == ["ready", "A", "D", "B", "C", "done"]
     # Each step was dispatched once: the late dispatch completion only counts as "sent".
     assert [p for p, _ in rig.service.received] == ["ci", "approval", "deploy", "notify"]
+    for attempt in await attempts(rig.repo, "my_flow_run"):
+        sent = await wait_attempt(rig.repo, attempt["metadata"]["name"], dispatched)
+        assert sent["spec"]["dispatched_time"] <= sent["spec"]["acked_time"]
 
 
 def one_step_run(
