@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import Theme
 
+from echoer_tui.errors import EchoerError
 from echoer_tui.messages import EventsFiltered, RunOpened, StoreChanged
 from echoer_tui.screens.editor import EditorScreen
 from echoer_tui.screens.events import EventsScreen
@@ -47,6 +48,8 @@ THEME = Theme(
 )
 
 SCREENS = ("editor", "resources", "graph", "events")
+WATCH_RESTARTS = 3
+"""How often a broken store watch is opened again before live updates give up."""
 BATCH_DELAY = 0.1
 """Seconds store changes are gathered before the screens get them as one batch."""
 
@@ -117,19 +120,31 @@ class EchoerApp(App[None]):
     async def follow_store(self) -> None:
         """One watch for every screen; changes reach them in batches, so that thousands
         of runs moving at once cost a few redraws, not one per change."""
-        async for change in self.workbench.watch():
-            self._pending_changes.append(change)
-            if len(self._pending_changes) == 1:
-                self.set_timer(BATCH_DELAY, self._deliver_changes)
+        for attempt in range(WATCH_RESTARTS + 1):
+            try:
+                async for change in self.workbench.watch():
+                    self._pending_changes.append(change)
+                    if len(self._pending_changes) == 1:
+                        self.set_timer(BATCH_DELAY, self._deliver_changes)
+                return
+            except EchoerError as error:
+                # The stream broke (this watcher fell too far behind, the server went
+                # away): changes may have been missed, so every screen reloads.
+                last = attempt == WATCH_RESTARTS
+                self.notify(
+                    f"live updates {'stopped' if last else 'restarted'}: {error.message}",
+                    severity="error" if last else "warning",
+                )
+                self._deliver_changes(reset=True)
 
-    def _deliver_changes(self) -> None:
+    def _deliver_changes(self, reset: bool = False) -> None:
         changes, self._pending_changes = self._pending_changes, []
         for name in SCREENS:
             if not self.is_screen_installed(name):
                 continue  # the app is closing
             screen = self.get_screen(name)
             if screen.is_mounted:
-                screen.post_message(StoreChanged(changes))
+                screen.post_message(StoreChanged(changes, reset))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -22,6 +22,8 @@ class StoreChanged(Message):
     """A batch of committed changes, in order (the app follows the store once for all)."""
 
     changes: Sequence[Change]
+    reset: bool = False
+    """Changes may have been missed (the watch broke): reload everything shown."""
 
 
 @dataclass

@@ -89,6 +89,9 @@ class EventsScreen(Screen[None]):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
+        if message.reset:
+            self.load_events()
+            return
         log = self.query_one("#event-log", RichLog)
         for change in message.changes:
             if change.kind != "event" or change.op != "put" or change.resource is None:

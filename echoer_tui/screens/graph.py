@@ -222,6 +222,10 @@ class GraphScreen(Screen[None]):
     # Live.
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
+        if message.reset:
+            self.load_runs()
+            self.load_run()
+            return
         known = self._known_runs()
         reload_runs = ours = False
         for change in message.changes:

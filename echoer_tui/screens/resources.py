@@ -245,6 +245,10 @@ class ResourcesScreen(Screen[None]):
     # Live updates, a batch at a time; only the rows that changed are touched.
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
+        if message.reset:
+            self.refresh_counts()
+            self.load_kind()
+            return
         latest = {(c.kind, c.name): c for c in message.changes}
         changes = list(latest.values())
         table = self.query_one("#table", ResourceList)
