@@ -68,8 +68,7 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    assert site._server is not None
-    return runner, int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    return runner, int(runner.addresses[0][1])
 
 
 class ActionService:

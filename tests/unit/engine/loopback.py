@@ -21,7 +21,9 @@ from aiohttp import web
 
 from echoer_tui.errors import EchoerError
 
-Mode = Literal["ack_after", "ack_first", "silent", "fail"]
+Mode = Literal["ack_after", "ack_first", "silent", "fail", "hold"]
+"""ack_after: 200 then ack; ack_first: ack then 200; silent: 200, no ack; fail: 503;
+hold: keep the dispatch request open until `release` is set, then as ack_after."""
 
 
 def free_port() -> int:
@@ -37,10 +39,7 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls)
     await site.start()
-    server = site._server
-    assert server is not None
-    bound = int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-    return runner, bound
+    return runner, int(runner.addresses[0][1])
 
 
 @dataclass
@@ -57,6 +56,7 @@ class ActionService:
     port: int = 0
     _runner: web.AppRunner | None = None
     _client: aiohttp.ClientSession | None = None
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def url(self, path: str) -> str:
@@ -85,6 +85,9 @@ class ActionService:
         mode = self.modes.get(path, self.default_mode)
         if mode == "fail":
             return web.json_response({"error": "down for maintenance"}, status=503)
+        if mode == "hold":
+            await self.release.wait()
+            mode = "ack_after"
         if mode == "ack_first":
             await self._ack(ack_url, path, body)
         elif mode == "ack_after":

@@ -294,3 +294,17 @@ async def test_delete_run_removes_attempts_events_and_timers(rig: Rig) -> None:
         await rig.engine.delete_run("r")
     rig.clock.advance(60)  # the deleted deadline must not fire into a missing run
     assert await rig.repo.count("event") == 0
+
+
+async def test_a_dispatch_in_flight_is_never_sent_twice(rig: Rig) -> None:
+    rig.service.default_mode = "hold"
+    await store_all(rig.repo, one_step_run(rig.service.url("job")))
+    await rig.engine.launch("r")
+    await rig.service.wait_for(lambda: len(rig.service.received) == 1)
+    await rig.engine.pause("r")
+    resumed = await rig.engine.resume("r")  # the POST is still open: continue must not resend
+    assert resumed["spec"]["current_state"] == "S"
+    rig.service.release.set()
+    run = await wait_run(rig.repo, "r", state_is("done"))
+    assert run["spec"]["history_states"] == ["ready", "S", "suspend", "S", "done"]
+    assert len(rig.service.received) == 1
