@@ -33,6 +33,7 @@ class DispatchOutcome:
     endpoint: str = ""
     status: int = 0
     error: str = ""
+    """Why the addresses refused (on success: the earlier addresses that did)."""
 
 
 class ActionConfigError(ValueError):
@@ -108,14 +109,16 @@ class Dispatcher:
         if self._ack_url:
             # A hint for services that want to know where to ack; the body stays as the original.
             headers["Echoer-Ack-Url"] = self._ack_url
-        errors = []
+        errors: list[str] = []
         session = self._client()
         for url in urls:
             try:
                 async with session.post(url, data=payload, headers=headers, ssl=ssl_arg) as resp:
                     await resp.read()
                     if 200 <= resp.status < 300:
-                        return DispatchOutcome(True, endpoint=url, status=resp.status)
+                        return DispatchOutcome(
+                            True, endpoint=url, status=resp.status, error="; ".join(errors)
+                        )
                     errors.append(f"{url} answered {resp.status}")
             except TimeoutError:
                 errors.append(f"{url} did not answer within {self._timeout.total:g} s")

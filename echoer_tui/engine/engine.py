@@ -525,7 +525,12 @@ class Engine:
                 change.write_run = False
                 attempt.spec.dispatched_time = change.now
                 attempt.spec.last_err = ""
-                change.note(f"step {step} dispatched to {outcome.endpoint}", attempt=attempt)
+                if outcome.error:  # a fallback address took it: worth telling
+                    change.note(
+                        f"step {step} dispatched to {outcome.endpoint} ({outcome.error})",
+                        attempt=attempt,
+                        event_type="warning",
+                    )
                 if action is not None and action.timeout > 0:
                     change.timers_removed += self._queue.of_attempt(attempt_name, "deadline")
                     change.timers_added.append(

@@ -308,3 +308,21 @@ async def test_a_dispatch_in_flight_is_never_sent_twice(rig: Rig) -> None:
     run = await wait_run(rig.repo, "r", state_is("done"))
     assert run["spec"]["history_states"] == ["ready", "S", "suspend", "S", "done"]
     assert len(rig.service.received) == 1
+
+
+async def test_addresses_are_tried_in_order_until_one_answers(rig: Rig) -> None:
+    from tests.unit.engine.loopback import free_port
+
+    rig.service.default_mode = "silent"
+    down = f"http://127.0.0.1:{free_port()}/job"
+    await store_all(rig.repo, one_step_run(f"{down},{rig.service.url('job')}"))
+    await rig.engine.launch("r")
+    attempt = await wait_attempt(rig.repo, "r.S.1", dispatched)
+    assert attempt["spec"]["retry_count"] == 0
+    assert len(rig.service.received) == 1
+    (warning,) = [
+        e["spec"]["message"]
+        for e in await events(rig.repo, "r")
+        if e["spec"]["event_type"] == "warning"
+    ]
+    assert f"dispatched to {rig.service.url('job')}" in warning and "cannot connect" in warning
