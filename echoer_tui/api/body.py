@@ -8,6 +8,7 @@ refused at once, and a streamed body is counted as it arrives.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -35,27 +36,27 @@ def obj(properties: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema
 
 
 STRING: Schema = {"type": "string"}
+TEXT: Schema = {"type": "string", "minLength": 1, "pattern": r"\S"}
+"""A string with at least one non-blank character."""
 
-FSL_BODY = obj(
-    {"data": {"type": "string", "description": "FSL text, one or more statements"}}, ("data",)
-)
+FSL_BODY = obj({"data": {**TEXT, "description": "FSL text, one or more statements"}}, ("data",))
 ACK_BODY = obj(
     {
         "flowId": {"type": "string", "nullable": True, "description": "the flow run's name"},
         "stepName": {"type": "string", "nullable": True},
         "ackState": {"type": "string", "description": "one of the step's return states"},
-        "uuid": {"type": "string", "description": "the step attempt's uuid from the dispatch"},
+        "uuid": {**TEXT, "description": "the step attempt's uuid from the dispatch"},
         "done": {"type": "boolean", "description": "false: progress only, keep waiting"},
         "data": {"type": "string", "nullable": True},
         "globalVariables": {"type": "object", "nullable": True, "additionalProperties": True},
     },
     ("uuid",),
 )
-RERUN_BODY = obj({"step": {"type": "string", "description": "step to re-run from"}}, ("step",))
-MANUAL_ACK_BODY = obj({"step": STRING, "state": STRING, "data": STRING}, ("step", "state"))
+RERUN_BODY = obj({"step": {**TEXT, "description": "step to re-run from"}}, ("step",))
+MANUAL_ACK_BODY = obj({"step": TEXT, "state": TEXT, "data": STRING}, ("step", "state"))
 RUN_FLOW_BODY = obj(
     {
-        "run": {"type": "string", "description": "name of the new flow run"},
+        "run": {**TEXT, "description": "name of the new flow run"},
         "args": {
             "type": "object",
             "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
@@ -63,9 +64,7 @@ RUN_FLOW_BODY = obj(
     },
     ("run",),
 )
-SHELL_BODY = obj(
-    {"statement": {"type": "string", "description": "one shell statement"}}, ("statement",)
-)
+SHELL_BODY = obj({"statement": {**TEXT, "description": "one shell statement"}}, ("statement",))
 
 
 async def read_body(request: Request, max_body: int) -> bytes:
@@ -127,6 +126,12 @@ def check(value: Any, schema: Schema, where: str) -> None:
                 f"{label}: expected {article} {expected}, got {_json_type(value)}",
                 field=where or None,
             )
+    if isinstance(value, str):
+        label = where or "the request body"
+        if len(value) < schema.get("minLength", 0):
+            raise EchoerError(f"{label}: empty", field=where or None)
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            raise EchoerError(f"{label}: blank", field=where or None)
     if expected == "object":
         for name in schema.get("required", ()):
             if name not in value:

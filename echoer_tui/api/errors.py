@@ -15,6 +15,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from echoer_tui.errors import EchoerError, FslSyntaxError, TranslationError
 
@@ -79,7 +80,31 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     else:
         message = str(exc.detail)
     body = {"message": message, "error": "HTTPError"}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of the most specific routes matching the path (`/flowrun/{name}/pause`
+    over `/flowrun/{name}/{uuid}`), not only those of the first route Starlette tried."""
+    path = request.scope["path"]
+    matching = [
+        route
+        for route in request.app.router.routes
+        if isinstance(route, Route) and route.path_regex.match(path)
+    ]
+    if not matching:
+        return []
+    fewest = min(route.path.count("{") for route in matching)
+    methods = {
+        method
+        for route in matching
+        if route.path.count("{") == fewest
+        for method in route.methods or ()
+    }
+    return sorted(methods)
 
 
 def internal_error(request: Request) -> JSONResponse:

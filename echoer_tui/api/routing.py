@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from echoer_tui.api.body import Schema, read_json
 from echoer_tui.api.redact import redact
-from echoer_tui.errors import EchoerError
 from echoer_tui.service.facade import Workbench
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -78,7 +77,5 @@ class JsonResponse(Response):
 
 
 def path_param(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if not value.strip():
-        raise EchoerError(f"{name}: empty", field=name)
-    return value
+    # Any non-empty text may name a resource; one that does not exist is a 404 later.
+    return str(request.path_params[name])

@@ -19,6 +19,8 @@ BAD_REQUESTS: list[tuple[str, str, bytes | None, int, str | None]] = [
     ("POST", "/action", b'{"fsl": "action x action_end"}', 400, "data"),
     ("POST", "/flow", b'{"data": null}', 400, "data"),
     ("POST", "/step", b"{}", 400, "uuid"),
+    ("POST", "/step", b'{"uuid": "  ", "ackState": "SUCCESS"}', 400, "uuid"),
+    ("POST", "/action", b'{"data": ""}', 400, "data"),
     ("POST", "/step", b'{"uuid": 7, "ackState": "SUCCESS"}', 400, "uuid"),
     ("POST", "/step", b'{"uuid": "nope", "ackState": "SUCCESS", "done": "yes"}', 400, "done"),
     (
@@ -131,3 +133,21 @@ async def test_step_in_use_action_cannot_be_deleted(seeded: Stack) -> None:
     response = await seeded.client.delete("/action/ci")
     _assert_refusal(response.status_code, response.json(), 409, None)
     assert seeded.store.seq == seq
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/action", {"GET", "POST"}),
+        ("PUT", "/action/x", {"GET", "DELETE"}),
+        ("GET", "/flowrun/x/pause", {"POST"}),
+        ("GET", "/flow/x/run", {"POST"}),
+        ("POST", "/watch", {"GET"}),
+    ],
+)
+async def test_wrong_method_lists_the_allowed_ones(
+    api: Stack, method: str, path: str, allowed: set[str]
+) -> None:
+    response = await api.client.request(method, path)
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) - {"HEAD"} == allowed
