@@ -7,12 +7,15 @@ root, so under root every server command runs as the `postgres` user through
 port and on a Unix socket in its own directory (`-k`), never in /var/run/postgresql,
 and is built for speed over durability (fsync off): it is thrown away at the end.
 
-Usable as a module too, for scripts: `python tests/pg_server.py` starts a server,
-prints its DSN and stops it on Ctrl-C or stdin EOF.
+As a script (`.ci/with-postgres` calls it): `python tests/pg_server.py CMD ARGS…`
+starts a server, runs CMD with `ECHOER_TEST_PG_URL` set to its URL, stops the server
+and exits with CMD's status; without CMD it prints the URL and stops the server at
+Ctrl-C or end of stdin.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATABASE = "echoer_test"
+URL_VARIABLE = "ECHOER_TEST_PG_URL"
+"""Names a running server's database for the tests (instead of starting one)."""
 SEARCH_DIRS = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/bin")
 
 
@@ -170,12 +175,27 @@ def start_server() -> PgServer:
     return server
 
 
-if __name__ == "__main__":
-    started = start_server()
-    print(started.dsn(), flush=True)
+def main(argv: list[str]) -> int:
+    command = argv[1:] if argv[:1] == ["--"] else argv
     try:
-        sys.stdin.read()
-    except KeyboardInterrupt:
-        pass
+        server = start_server()
+    except PgUnavailable as exc:
+        print(f"pg_server: {exc}", file=sys.stderr)
+        return 3
+    try:
+        if not command:
+            print(server.dsn(), flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                sys.stdin.read()
+            return 0
+        env = {**os.environ, URL_VARIABLE: server.dsn()}
+        try:
+            return subprocess.run(command, env=env, check=False).returncode
+        except KeyboardInterrupt:
+            return 130
     finally:
-        started.stop()
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -68,52 +68,61 @@ ALLOCATE_SEQS = "UPDATE echoer_meta SET seq = seq + %s WHERE id = 1 RETURNING se
 
 CURRENT_SEQ = "SELECT seq, schema_version FROM echoer_meta WHERE id = 1"
 
+# A commit sends all its statements at once (pipeline mode), so a write cannot be told
+# its seq: it reads it from the counter the commit has just advanced, `back` places
+# before the commit's last seq.
 CREATE = """
-WITH w AS (
+WITH s AS (SELECT seq - %(back)s AS seq FROM echoer_meta WHERE id = 1),
+w AS (
     INSERT INTO echoer_resource (kind, name, version, uuid, doc, seq, due)
-    VALUES (%(kind)s, %(name)s, 1, %(uuid)s, %(doc)s::jsonb, %(seq)s, %(due)s)
+    SELECT %(kind)s, %(name)s, 1, %(uuid)s, %(doc)s::jsonb, s.seq, %(due)s FROM s
     ON CONFLICT DO NOTHING
-    RETURNING doc
+    RETURNING doc, seq
 )
 INSERT INTO echoer_change (seq, op, kind, name, doc)
-SELECT %(seq)s, 'put', %(kind)s, %(name)s, doc FROM w
+SELECT seq, 'put', %(kind)s, %(name)s, doc FROM w
 RETURNING doc::text
 """
 
 # The uuid and created_time of an updated resource are the stored ones, whatever the
 # writer sent; a new version of a timer is a new schedule, so its lease ends.
 UPDATE = """
-WITH w AS (
-    UPDATE echoer_resource
-    SET version = version + 1,
-        seq = %(seq)s,
+WITH s AS (SELECT seq - %(back)s AS seq FROM echoer_meta WHERE id = 1),
+w AS (
+    UPDATE echoer_resource r
+    SET version = r.version + 1,
+        seq = s.seq,
         due = %(due)s,
         lease_owner = NULL,
         lease_until = NULL,
         doc = jsonb_set(
-            jsonb_set(%(doc)s::jsonb, '{metadata,uuid}', to_jsonb(uuid)),
+            jsonb_set(%(doc)s::jsonb, '{metadata,uuid}', to_jsonb(r.uuid)),
             '{metadata,created_time}',
-            COALESCE(doc #> '{metadata,created_time}', to_jsonb(%(now)s::float8))
+            COALESCE(r.doc #> '{metadata,created_time}', to_jsonb(%(now)s::float8))
         )
-    WHERE kind = %(kind)s AND name = %(name)s AND version = %(expected)s
-    RETURNING doc
+    FROM s
+    WHERE r.kind = %(kind)s AND r.name = %(name)s AND r.version = %(expected)s
+    RETURNING r.doc, r.seq
 )
 INSERT INTO echoer_change (seq, op, kind, name, doc)
-SELECT %(seq)s, 'put', %(kind)s, %(name)s, doc FROM w
+SELECT seq, 'put', %(kind)s, %(name)s, doc FROM w
 RETURNING doc::text
 """
 
 DELETE = """
-WITH w AS (
+WITH s AS (SELECT seq - %(back)s AS seq FROM echoer_meta WHERE id = 1),
+w AS (
     DELETE FROM echoer_resource
     WHERE kind = %(kind)s AND name = %(name)s
       AND (%(expected)s::bigint IS NULL OR version = %(expected)s::bigint)
     RETURNING doc
 )
 INSERT INTO echoer_change (seq, op, kind, name, doc)
-SELECT %(seq)s, 'delete', %(kind)s, %(name)s, doc FROM w
+SELECT s.seq, 'delete', %(kind)s, %(name)s, w.doc FROM w, s
 RETURNING seq
 """
+
+NOTIFY = "SELECT pg_notify(%s, (SELECT seq FROM echoer_meta WHERE id = 1)::text || ' ' || %s)"
 
 VERSION_OF = "SELECT version FROM echoer_resource WHERE kind = %s AND name = %s"
 

@@ -113,12 +113,12 @@ class _Planned:
     expected: int | None
     resource: Resource | None = None
 
-    def params(self, seq: int, now: float) -> dict[str, Any]:
+    def params(self, back: int, now: float) -> dict[str, Any]:
         params: dict[str, Any] = {
             "kind": self.kind,
             "name": self.name,
             "expected": self.expected,
-            "seq": seq,
+            "back": back,
             "now": now,
         }
         if self.resource is not None:
@@ -157,6 +157,9 @@ def _plan(write: Write, now: float) -> _Planned:
     if not isinstance(meta.get("labels"), dict):
         meta["labels"] = {}
     return _Planned("create" if expected == 0 else "update", kind, name, expected, resource)
+
+
+_STATEMENTS = {"create": q.CREATE, "update": q.UPDATE, "delete": q.DELETE}
 
 
 class PostgresStore:
@@ -250,27 +253,40 @@ class PostgresStore:
         planned = [_plan(write, now) for write in writes]
         if not planned:
             return []
-        results: builtins.list[Resource | None] = []
-        async with self._commit_lock, self._connection() as conn, conn.transaction():
-            row = await (await conn.execute(q.ALLOCATE_SEQS, (len(planned),))).fetchone()
+        kinds = ",".join(sorted({plan.kind for plan in planned}))
+        # One round trip for the whole commit: every statement is sent, then the results
+        # are read; a refused write rolls the transaction back.
+        async with (
+            self._commit_lock,
+            self._connection() as conn,
+            conn.transaction(),
+            conn.pipeline(),
+        ):
+            allocated = await conn.execute(q.ALLOCATE_SEQS, (len(planned),))
+            cursors = [
+                await conn.execute(
+                    _STATEMENTS[plan.op], plan.params(len(planned) - 1 - offset, now)
+                )
+                for offset, plan in enumerate(planned)
+            ]
+            await conn.execute(q.NOTIFY, (self._channel, kinds))
+            row = await allocated.fetchone()
             assert row is not None
             last = int(row[0])
-            first = last - len(planned) + 1
-            for offset, plan in enumerate(planned):
-                results.append(await self._apply(conn, plan, first + offset, now))
-            kinds = ",".join(sorted({plan.kind for plan in planned}))
-            await conn.execute("SELECT pg_notify(%s, %s)", (self._channel, f"{last} {kinds}"))
+            results = [
+                await self._result(conn, plan, await cursor.fetchone())
+                for plan, cursor in zip(planned, cursors, strict=True)
+            ]
+        first = last - len(planned) + 1
         self._advance(last)
         if last // PRUNE_EVERY != (first - 1) // PRUNE_EVERY:
             await self._prune(last)
         return results
 
-    async def _apply(
-        self, conn: Connection, plan: _Planned, seq: int, now: float
+    async def _result(
+        self, conn: Connection, plan: _Planned, row: tuple[Any, ...] | None
     ) -> Resource | None:
-        """Run one write; refuse it (rolling back the commit) when the database does."""
-        statement = {"create": q.CREATE, "update": q.UPDATE, "delete": q.DELETE}[plan.op]
-        row = await (await conn.execute(statement, plan.params(seq, now))).fetchone()
+        """What one write stored, or why the database refused it (rolling back the commit)."""
         if row is not None:
             return None if plan.op == "delete" else _doc(row[0])
         found = await (await conn.execute(q.VERSION_OF, (plan.kind, plan.name))).fetchone()

@@ -151,12 +151,12 @@ async def test_concurrent_claimer_processes_fire_each_timer_exactly_once(
     later = [Put(timer(f"later{i}", 5000.0)) for i in range(5)]
     await pg_store.commit([*due, *later])
     workers = await asyncio.gather(
-        *(Worker.start(pg_url, "claim", f"engine-{i}", "1000", "60") for i in range(4))
+        *(Worker.start(pg_url, "claim", f"engine-{i}", "1000", "60") for i in range(3))
     )
     for worker in workers:
         worker.send()
     fired = [json.loads(await worker.line()) for worker in workers]
-    assert [await worker.finish() for worker in workers] == [0, 0, 0, 0]
+    assert [await worker.finish() for worker in workers] == [0, 0, 0]
     every = [name for names in fired for name in names]
     assert sorted(every) == [f"t{i:03d}" for i in range(120)]  # none twice, none missed
     remaining = [t["metadata"]["name"] for t in await pg_store.list(Query("timer"))]
