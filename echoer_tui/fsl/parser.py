@@ -77,6 +77,12 @@ class Tables:
     """rule index -> (number of children, rule name for the goto, callback name)."""
     start: int
     end: int
+    codes: tuple[dict[str, int], ...]
+    """The driver's encoding of `actions`, by state: n >= 0 shifts to state n, n < 0
+    reduces by rule ~n (no tuple to unpack in the hot loop)."""
+    reductions: tuple[tuple[int, dict[int, int], Any], ...]
+    """rule index -> (number of children, state -> state after the goto, callback or
+    None for a one-child pass-through rule)."""
 
 
 @cache
@@ -102,8 +108,32 @@ def tables() -> Tables:
                 rules.append((len(arg.expansion), origin, str(arg.alias or origin)))
             converted[str(symbol)] = (REDUCE, rule_index[arg])
         actions[state] = converted
+    codes = tuple(
+        {
+            symbol: (target if kind == SHIFT else ~target)
+            for symbol, (kind, target) in actions.get(state, {}).items()
+        }
+        for state in range(max(actions) + 1)
+    )
+    reductions = tuple(
+        (
+            size,
+            {
+                state: row[origin][1]
+                for state, row in actions.items()
+                if origin in row and row[origin][0] == SHIFT
+            },
+            None if callback in _PASS_THROUGH else getattr(_Builder, callback),
+        )
+        for size, origin, callback in rules
+    )
     return Tables(
-        actions, tuple(rules), table.start_states["statement"], table.end_states["statement"]
+        actions,
+        tuple(rules),
+        table.start_states["statement"],
+        table.end_states["statement"],
+        codes,
+        reductions,
     )
 
 
@@ -419,44 +449,42 @@ def parse_tokens(tokens: Sequence[Token], positions: Positions, text: str) -> St
         return _drive(tokens, positions, text)
 
 
-def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
-    grammar = tables()
-    actions = grammar.actions
-    end_state = grammar.end
-    builder = _Builder(positions)
-    reducers = [
-        (size, origin, None if callback in _PASS_THROUGH else getattr(builder, callback))
-        for size, origin, callback in grammar.rules
-    ]
-    syntax_errors: list[Diagnostic] = []
-    last_end = tokens[-1][3] if tokens else 0
-    end_token: Token = (END, "", last_end, last_end)
+def _run(
+    grammar: Tables,
+    builder: _Builder,
+    tokens: Sequence[Token],
+    index: int,
+    state_stack: list[int],
+    value_stack: list[Any],
+) -> int:
+    """Feed tokens[index:] and then the end to the parser.
 
-    state_stack = [grammar.start]
-    value_stack: list[Any] = []
+    Returns -1 once the statement is complete, else the index of the token the parser
+    cannot take (len(tokens) for the end). The stacks are left as they were at that
+    point, for error recovery.
+    """
+    codes = grammar.codes
+    reductions = grammar.reductions
     push_state = state_stack.append
     push_value = value_stack.append
+    state = state_stack[-1]
     count = len(tokens)
-    index = 0
-    resume_floor = -1
-    last_error_index = -1
-    while True:
-        token = tokens[index] if index < count else end_token
+    for position in range(index, count):
+        token = tokens[position]
         kind = token[0]
         while True:
-            action = actions[state_stack[-1]].get(kind)
-            if action is None:
-                break
-            if action[0] == SHIFT:
-                push_state(action[1])
+            code = codes[state].get(kind)
+            if code is None:
+                return position
+            if code >= 0:
+                push_state(code)
                 push_value(token)
+                state = code
                 break
-            size, origin, callback = reducers[action[1]]
-            if callback is None:
-                # a pass-through rule of one child: only the parser state changes
-                state_stack[-1] = actions[state_stack[-2]][origin][1]
-                if kind == END and state_stack[-1] == end_state:
-                    break
+            size, goto, callback = reductions[~code]
+            if callback is None:  # one-child pass-through: only the state changes
+                state = goto[state_stack[-2]]
+                state_stack[-1] = state
                 continue
             if size:
                 children = value_stack[-size:]
@@ -464,22 +492,54 @@ def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> Statemen
                 del value_stack[-size:]
             else:
                 children = []
-            push_value(callback(children))
-            push_state(actions[state_stack[-1]][origin][1])
-            if state_stack[-1] == end_state and kind == END:
-                break
-        if action is not None:
-            if kind == END:
-                break
-            index += 1
+            push_value(callback(builder, children))
+            state = goto[state_stack[-1]]
+            push_state(state)
+    end_state = grammar.end
+    while state != end_state:
+        code = codes[state].get(END)
+        if code is None or code >= 0:
+            return count
+        size, goto, callback = reductions[~code]
+        if callback is None:
+            state = goto[state_stack[-2]]
+            state_stack[-1] = state
             continue
+        children = value_stack[-size:] if size else []
+        if size:
+            del state_stack[-size:]
+            del value_stack[-size:]
+        push_value(callback(builder, children))
+        state = goto[state_stack[-1]]
+        push_state(state)
+    return -1
+
+
+def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
+    grammar = tables()
+    actions = grammar.actions
+    builder = _Builder(positions)
+    syntax_errors: list[Diagnostic] = []
+    last_end = tokens[-1][3] if tokens else 0
+    end_token: Token = (END, "", last_end, last_end)
+    state_stack = [grammar.start]
+    value_stack: list[Any] = []
+    count = len(tokens)
+    index = 0
+    resume_floor = -1
+    last_error_index = -1
+    while True:
+        index = _run(grammar, builder, tokens, index, state_stack, value_stack)
+        if index < 0:
+            break
+        token = tokens[index] if index < count else end_token
         if index != last_error_index:
             previous = tokens[index - 1] if index else None
             syntax_errors.append(
                 describe_error(state_stack[-1], token, previous, positions, text, tokens)
             )
         last_error_index = index
-        if kind == END or len(syntax_errors) >= 50:
+        if index >= count or len(syntax_errors) >= 50:
             break
         # A keyword where a name belongs is skipped, not taken as the start of a clause.
         floor = index + 1 if "NAME" in actions[state_stack[-1]] else index

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from echoer_tui.fsl.lexer import is_slash_line
+
 
 @dataclass(frozen=True, slots=True)
 class StatementSource:
@@ -30,16 +32,30 @@ class StatementSource:
     end: int
 
 
+# Each match first skips, inside the regex engine, everything that cannot bound a
+# statement (names that are not statement keywords, numbers, strings, comments,
+# punctuation), then stops at a brace, a statement keyword or a `/`. Words are taken
+# whole, as the tokenizer takes them, so `xflow` is a name and `9flow` is `9` `flow`.
+# The possessive `*+` never backtracks and `\Z` lets the last match end the text, so a
+# 5 MB line is scanned once (a failing match would rescan from every position).
+_KEYWORD = r"(?i:action(?:_end)?|flow(?:_run)?(?:_end)?)(?![A-Za-z0-9_])"
 _SCAN: Final = re.compile(
-    r"""
-      "[^"\n]*" | `[^`\n]*` | ["`][^\n]* | \#[^\n]*      # skipped: strings, comments
-    | (?P<brace>[{}])
-    | (?<![A-Za-z0-9_])
-      (?P<word>(?i:flow_run_end|flow_run|flow_end|flow|action_end|action))
-      (?![A-Za-z0-9_])
-    | (?P<slash>^[ \t]*/[ \t]*$)
+    rf"""
+    (?:
+        [^"`\#{{}}/A-Za-z0-9_]+
+      | "[^"\n]*" | `[^`\n]*` | \#[^\n]*
+      | [0-9]+
+      | (?!{_KEYWORD})[A-Za-z_][A-Za-z0-9_]*
+    )*+
+    (?:
+        (?P<brace>[{{}}])
+      | (?P<word>{_KEYWORD})
+      | (?P<slash>/)
+      | (?P<bad>["`][^\n]*)
+      | \Z
+    )
     """,
-    re.VERBOSE | re.MULTILINE,
+    re.VERBOSE,
 )
 _SIGNIFICANT: Final = re.compile(r"(?:[ \t\r\n,]+|\#[^\n]*)*")
 """Whitespace, commas and comments: what the tokenizer drops."""
@@ -62,31 +78,32 @@ def statement_ranges(text: str) -> list[tuple[int, int]]:
 
     for match in _SCAN.finditer(text):
         kind = match.lastgroup
-        if kind == "slash":
+        if kind is None:
+            break  # the end of the text
+        at = match.start(kind)
+        if kind == "slash" and is_slash_line(text, at):
             if start >= 0:
-                close(match.start())
+                close(at)
             position = match.end()
             continue
         if start < 0:
             # the statement opens at the first significant text since the last boundary
-            gap = _SIGNIFICANT.match(text, position, match.start())
-            first = gap.end() if gap is not None else match.start()
-            if first < match.start() or not match.group().startswith("#"):
-                start = first
-        if kind is None:
-            continue
+            gap = _SIGNIFICANT.match(text, position, at)
+            start = gap.end() if gap is not None else at
         if kind == "brace":
-            braces += 1 if match.group() == "{" else (-1 if braces else 0)
+            braces += 1 if match.group(kind) == "{" else (-1 if braces else 0)
             continue
-        word = match.group().lower()
+        if kind != "word":
+            continue  # a stray `/` or an unterminated string: the parser reports it
+        word = match.group(kind).lower()
         if word.endswith("_end"):
             close(match.end())
             position = match.end()
             continue
         opens = word != "action" or (not braces and not _ASSIGN.match(text, match.end()))
-        if opens and start < match.start():
-            close(match.start())
-            start = match.start()
+        if opens and start < at:
+            close(at)
+            start = at
     if start < 0:
         gap = _SIGNIFICANT.match(text, position)
         if gap is not None and gap.end() < len(text):
