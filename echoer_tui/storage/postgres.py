@@ -162,6 +162,10 @@ def _plan(write: Write, now: float) -> _Planned:
 _STATEMENTS = {"create": q.CREATE, "update": q.UPDATE, "delete": q.DELETE}
 
 
+class StoreUnavailableError(StoreError):
+    """The database did not answer (down, restarting, unreachable); worth trying again."""
+
+
 class PostgresStore:
     """A Repository in a PostgreSQL database, shared safely by several processes."""
 
@@ -195,7 +199,10 @@ class PostgresStore:
                 url,
                 min_size=1,
                 max_size=pool_size,
-                kwargs={"autocommit": True},
+                kwargs={"autocommit": True, "application_name": "echoer"},
+                # A pooled connection the server dropped (restart, idle timeout) is
+                # replaced before use rather than failing the caller's request.
+                check=AsyncConnectionPool.check_connection,
                 timeout=CONNECT_TIMEOUT,
                 open=False,
                 name="echoer",
@@ -364,7 +371,14 @@ class PostgresStore:
                     # embedded store, a first replay starts from what is still kept.
                     if replayed and upto - last > WATCH_BACKLOG:
                         await self._check_kept(last)
-                    rows = await self._changes_after(last, upto, wanted)
+                    try:
+                        rows = await self._changes_after(last, upto, wanted)
+                    except StoreUnavailableError as exc:
+                        # A watch outlives a database restart: what it missed is kept
+                        # in the changes table, so it reads on once the server is back.
+                        log.warning("%s; the watch retries", exc.message)
+                        await asyncio.sleep(RECONNECT_DELAY)
+                        continue
                     replayed = True
                     for seq, op, kind, name, doc in rows:
                         last = seq
@@ -470,7 +484,7 @@ class PostgresStore:
             async with self._pool.connection() as conn:
                 yield conn
         except psycopg.OperationalError as exc:
-            raise StoreError(
+            raise StoreUnavailableError(
                 f"lost the connection to PostgreSQL at {self._target.where}: "
                 f"{self._target.reason(exc)}"
             ) from None
@@ -482,9 +496,13 @@ class PostgresStore:
 
 
 async def _connect(target: _Target) -> Connection:
+    """The LISTEN connection (named so a DBA can tell it from the pooled ones)."""
     try:
         return await psycopg.AsyncConnection.connect(
-            target.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+            target.url,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT,
+            application_name="echoer-listen",
         )
     except psycopg.Error as exc:
         raise StoreError(

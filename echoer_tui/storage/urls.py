@@ -11,6 +11,7 @@ pay for loading the database driver.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from echoer_tui.errors import StoreError
@@ -46,6 +47,7 @@ async def open_store_url(url: str) -> Repository:
 
 def redact_url(url: str) -> str:
     """The URL with its password (if any) replaced by ***, fit for messages and logs."""
+    url = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url

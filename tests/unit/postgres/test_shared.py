@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from storage.conftest import flowrun
 
@@ -194,3 +195,22 @@ async def test_a_released_or_rescheduled_timer_can_be_claimed_again(
     again = await pg_store.claim_due_timers(10.0, "engine-2", 60)
     assert [(t["metadata"]["name"], t["spec"]["due"]) for t in again] == [("a", 1.0), ("b", 5.0)]
     assert await pg_store.claim_due_timers(3.0, "engine-3", 60) == []
+
+
+async def test_a_watch_survives_the_loss_of_its_listen_connection(
+    pg_base_url: str, pg_store: PostgresStore, second: PostgresStore
+) -> None:
+    stream = pg_store.watch(["flowrun"], since=pg_store.seq)
+    waiting = asyncio.create_task(anext(stream))
+    with psycopg.connect(pg_base_url, autocommit=True) as admin:
+        # The timeout makes the call return only once the backends are gone.
+        killed = admin.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+            " WHERE application_name = 'echoer-listen'"
+        ).fetchall()
+    assert killed and all(ok for (ok,) in killed)
+    # Its notification is lost with the connection; the store re-listens and catches up.
+    stored = await second.put(flowrun("after"))
+    change = await asyncio.wait_for(waiting, TIMEOUT)
+    assert (change.name, change.resource) == ("after", stored)
+    await stream.aclose()
