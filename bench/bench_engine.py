@@ -47,6 +47,8 @@ class Figures:
     steps: int
     seconds: float
     latencies: list[float]
+    cpu: float
+    """Process CPU seconds spent (steadier than wall time on a busy machine)."""
 
     @property
     def rate(self) -> float:
@@ -59,8 +61,12 @@ class Figures:
     def row(self) -> str:
         return (
             f"{self.label:<16} {self.runs:>5} {self.steps:>6} {self.rate:>9.0f} "
-            f"{self.pct(0.5):>8.2f} {self.pct(0.99):>8.2f}"
+            f"{self.pct(0.5):>8.2f} {self.pct(0.99):>8.2f} {self.cpu_per_step:>11.3f}"
         )
+
+    @property
+    def cpu_per_step(self) -> float:
+        return self.cpu / self.steps * 1000 if self.steps else float("inf")
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
@@ -191,14 +197,14 @@ async def floor(client_name: str, runs: int, steps: int) -> Figures:
             await acked  # the ack may come before the POST returns, as with real services
             latencies.append(time.perf_counter() - t0)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     async with asyncio.timeout(RUN_TIMEOUT):
         await asyncio.gather(*(one_run(i) for i in range(runs)))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     await closer()
     await service.close()
     await receiver.close()
-    return Figures(f"floor {client_name}", runs, runs * steps, elapsed, latencies)
+    return Figures(f"floor {client_name}", runs, runs * steps, elapsed, latencies, cpu)
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -231,7 +237,7 @@ async def engine_load(runs: int, steps: int) -> tuple[Figures, int]:
         await repo.put(_loop_run(name))
     since = repo.seq
     finished = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(engine.launch(name) for name in names))
     try:
         async with asyncio.timeout(RUN_TIMEOUT):
@@ -242,7 +248,7 @@ async def engine_load(runs: int, steps: int) -> tuple[Figures, int]:
                         break
     except TimeoutError:
         pass
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     latencies = []
     for name in names:
         times = [
@@ -255,11 +261,12 @@ async def engine_load(runs: int, steps: int) -> tuple[Figures, int]:
     await engine.close()
     await service.close()
     await receiver.close()
-    return Figures("engine", runs, finished * steps, elapsed, latencies), runs - finished
+    return Figures("engine", runs, finished * steps, elapsed, latencies, cpu), runs - finished
 
 
 async def _main() -> None:
-    print(f"{'':<16} {'runs':>5} {'steps':>6} {'steps/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    header = ("", "runs", "steps", "steps/s", "p50 ms", "p99 ms", "cpu ms/step")
+    print("{:<16} {:>5} {:>6} {:>9} {:>8} {:>8} {:>11}".format(*header))
     for runs, steps in LOADS:
         rows = []
         # httpx is measured where it finishes in bounded time (at 1,000 runs it did not
@@ -276,7 +283,8 @@ async def _main() -> None:
         print(
             f"  engine / fastest floor ({best.label}): {figures.rate / best.rate:.2f}x the "
             f"throughput, overhead {overhead:.2f}x the floor per step; "
-            f"p50 {figures.pct(0.5) / best.pct(0.5):.2f}x; stalled runs: {stalled}",
+            f"p50 {figures.pct(0.5) / best.pct(0.5):.2f}x; CPU per step "
+            f"{figures.cpu_per_step / best.cpu_per_step:.2f}x; stalled runs: {stalled}",
             flush=True,
         )
         if len(rows) == 2:
