@@ -37,15 +37,18 @@ class PgUnavailable(RuntimeError):
 
 
 def find_bindir() -> Path | None:
-    """Where initdb, pg_ctl and postgres live: $ECHOER_PG_BIN, Debian's dirs, or PATH."""
+    """Where initdb, pg_ctl and postgres live: $ECHOER_PG_BIN alone if set, else
+    Debian's versioned dirs (newest first), the usual others, and PATH."""
     wanted = os.environ.get("ECHOER_PG_BIN")
-    candidates = [Path(wanted)] if wanted else []
-    for pattern in SEARCH_DIRS:
-        # Newest version first: /usr/lib/postgresql/16/bin before .../15/bin.
-        candidates += [Path(p) for p in sorted(glob.glob(pattern), reverse=True)]
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(on_path).parent)
+    candidates: list[Path] = []
+    if wanted:
+        candidates.append(Path(wanted))
+    else:
+        for pattern in SEARCH_DIRS:
+            candidates += [Path(p) for p in sorted(glob.glob(pattern), reverse=True)]
+        on_path = shutil.which("initdb")
+        if on_path:
+            candidates.append(Path(on_path).parent)
     for directory in candidates:
         if all((directory / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
             return directory
@@ -150,9 +153,9 @@ def start_server() -> PgServer:
     bindir = find_bindir()
     if bindir is None:
         raise PgUnavailable(
-            "PostgreSQL binaries not found (looked at $ECHOER_PG_BIN, "
-            + ", ".join(SEARCH_DIRS)
-            + " and PATH); install PostgreSQL 15 (Debian: postgresql-15) or set ECHOER_PG_BIN"
+            "PostgreSQL binaries (initdb, pg_ctl, postgres) not found in "
+            + (os.environ.get("ECHOER_PG_BIN") or ", ".join(SEARCH_DIRS) + " or PATH")
+            + "; install PostgreSQL 15 (Debian: postgresql-15) or set ECHOER_PG_BIN"
         )
     as_postgres = os.geteuid() == 0
     if as_postgres and shutil.which("runuser") is None:
