@@ -497,26 +497,40 @@ class Engine:
                     global_variables=flowrun.spec.global_variable,
                 )
                 outcome = await self._dispatcher.send(action, body)
-            await self._after_dispatch(flowrun.name, attempt_name, outcome, action)
+            await self._after_dispatch(flowrun, attempt_name, outcome, action)
         finally:
             self._dispatching.discard(attempt_name)
 
     async def _after_dispatch(
-        self, run: str, attempt_name: str, outcome: DispatchOutcome, action: ActionSpec | None
+        self,
+        sent_for: Resource,
+        attempt_name: str,
+        outcome: DispatchOutcome,
+        action: ActionSpec | None,
     ) -> None:
+        """Record a dispatch outcome; `sent_for` is the run as it was when the POST went out."""
+        run = sent_for.name
         async with self._lock(run):
             attempt = await self._get("step", attempt_name)
-            flowrun = await self._get("flowrun", run)
-            if (
-                attempt is None
-                or flowrun is None
-                or is_finished(attempt.spec)
-                or flowrun.spec.current_attempt != attempt.metadata.uuid
-            ):
-                # The ack won the race (or the run was stopped): the POST just counts as sent.
-                if attempt is not None and flowrun is not None and outcome.ok:
-                    await self._record_sent(flowrun, attempt)
+            if attempt is None:
                 return
+            if outcome.ok:
+                # A sent attempt changes only itself, so the run need not be read again:
+                # a stop or a rerun since would have finished this attempt.
+                if is_finished(attempt.spec):
+                    # The ack won the race (or the run was stopped): the POST just counts as sent.
+                    await self._record_sent(sent_for, attempt)
+                    return
+                flowrun: Resource | None = sent_for
+            else:
+                flowrun = await self._get("flowrun", run)
+                if (
+                    flowrun is None
+                    or is_finished(attempt.spec)
+                    or flowrun.spec.current_attempt != attempt.metadata.uuid
+                ):
+                    return
+            assert flowrun is not None
             change = self._begin(flowrun)
             change.timers_removed += self._queue.of_attempt(attempt_name, "retry")
             change.touch(attempt)

@@ -59,9 +59,11 @@ def step_defs(run: FlowRunSpec) -> list[StepDef]:
 
 
 def find_step(run: FlowRunSpec, name: str) -> StepDef:
-    for step in step_defs(run):
-        if step.name == name:
-            return step
+    for data in run.steps:
+        # Parse only the match: this runs on every ack.
+        meta, spec = data.get("metadata") or {}, data.get("spec") or {}
+        if (meta.get("name") or spec.get("step_name")) == name:
+            return StepDef.from_resource(data)
     names = ", ".join(s.name for s in step_defs(run)) or "none"
     raise NotFoundError(f"the run has no step {name!r} (its steps: {names})", field="step")
 
