@@ -427,7 +427,10 @@ class PostgresStore:
             while True:
                 try:
                     async for note in conn.notifies():
-                        self._advance(int(note.payload.split(" ", 1)[0]))
+                        head = note.payload.split(" ", 1)[0]
+                        # Anyone may NOTIFY on the channel; only our "<seq> <kinds>" counts.
+                        if head.isdigit():
+                            self._advance(int(head))
                 except psycopg.Error as exc:
                     log.warning(
                         "lost the LISTEN connection to PostgreSQL at %s: %s",
