@@ -29,6 +29,11 @@ def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--server", metavar="URL", help="use a running `echoer serve` instead of an embedded engine"
     )
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="store URL instead of the data dir: postgresql://… or tinydb://DIR (env ECHOER_STORE)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_argument("--fail-rate", type=float, default=0.0)
     actions.add_argument("--script", default="")
 
+    migrate = sub.add_parser("migrate", help="copy every resource from one store to another")
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="tinydb://DIR (or a directory), postgresql://… or memory://",
+    )
+    migrate.add_argument(
+        "--to", dest="target", required=True, metavar="URL", help="the store to copy into"
+    )
+    migrate.add_argument(
+        "--force", action="store_true", help="replace resources whose names the target holds"
+    )
+
     check = sub.add_parser("check", help="validate FSL files offline")
     check.add_argument("files", nargs="+", metavar="FILE")
 
@@ -93,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         from echoer_tui.fsl.tools import format_files
 
         return format_files(args.files, check_only=args.check)
+    if command == "migrate":
+        from echoer_tui.migrate import run_migrate
+
+        return run_migrate(args)
     if command == "serve":
         from echoer_tui.runtime import serve
 
