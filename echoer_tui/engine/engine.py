@@ -103,6 +103,8 @@ class Engine:
         """attempt uuid -> (run name, attempt name): an ack finds its attempt in O(1)."""
         self._dispatching: set[str] = set()
         self._ordinals: dict[str, int] = {}
+        self._sent_states: dict[str, list[str]] = {}
+        """attempt uuid -> the ackStates its dispatch offered: what its ack may answer."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._gc_handle: TimerHandle | None = None
         self._started = False
@@ -161,7 +163,11 @@ class Engine:
             if attempt is None or flowrun is None:
                 raise NotFoundError(f"no step attempt has uuid {msg.uuid!r}", field="uuid")
             step = find_step(flowrun.spec, attempt.spec.step_name)
-            self._check_ack(msg, flowrun, step, await self._action(step.action_name))
+            sent = self._sent_states.get(msg.uuid)
+            if sent is None:  # not dispatched by this process (a restart): ask the action
+                action = await self._action(step.action_name)
+                sent = declared_states(action.return_states if action else None, step)
+            self._check_ack(msg, flowrun, step, sent)
             reply = {"run": run_name, "step": step.name, "uuid": msg.uuid}
             if is_finished(attempt.spec):
                 answered = attempt.spec.response.get("state") or "no answer"
@@ -355,6 +361,7 @@ class Engine:
                 self._queue.removed(str(timer["metadata"]["name"]))
             for attempt in attempts:
                 self._by_uuid.pop(str(attempt["metadata"]["uuid"]), None)
+                self._sent_states.pop(str(attempt["metadata"]["uuid"]), None)
         self._locks.pop(run, None)
         self._ordinals.pop(run, None)
 
@@ -409,6 +416,7 @@ class Engine:
         err: str = "",
     ) -> None:
         finish_attempt(attempt.spec, state, change.now, data=data, err=err)
+        self._sent_states.pop(attempt.metadata.uuid, None)
         change.timers_removed += self._queue.of_attempt(attempt.name)
         change.touch(attempt)
         if state:
@@ -496,6 +504,7 @@ class Engine:
                     uuid=attempt.metadata.uuid,
                     global_variables=flowrun.spec.global_variable,
                 )
+                self._sent_states[attempt.metadata.uuid] = list(action.return_states)
                 outcome = await self._dispatcher.send(action, body)
             await self._after_dispatch(flowrun, attempt_name, outcome, action)
         finally:
@@ -704,7 +713,7 @@ class Engine:
         return action.spec if action is not None else None
 
     @staticmethod
-    def _check_ack(msg: Ack, flowrun: Resource, step: StepDef, action: ActionSpec | None) -> None:
+    def _check_ack(msg: Ack, flowrun: Resource, step: StepDef, declared: Sequence[str]) -> None:
         if msg.flow_id and msg.flow_id != flowrun.name:
             raise AckError(
                 f"flowId {msg.flow_id!r} does not match the attempt's flow run {flowrun.name!r}",
@@ -715,7 +724,6 @@ class Engine:
                 f"stepName {msg.step_name!r} does not match the attempt's step {step.name!r}",
                 field="stepName",
             )
-        declared = declared_states(action.return_states if action is not None else None, step)
         if msg.state and msg.state not in declared:
             raise AckError(
                 f"ackState {msg.state!r} is not a state of action {step.action_name} "
