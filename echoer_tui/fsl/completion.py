@@ -150,6 +150,9 @@ def completion_context(text: str, offset: int) -> CompletionContext:
         return context("method", ("grpc", "http", "https"))
     if "INT" in expected:
         return context("param_type", ("int", "str"))
+    if "ADDR" in expected:
+        # where an action clause starts; retry and timeout are names to the grammar
+        return context("keyword", tuple(sorted((*keywords, "retry", "timeout"))))
     if "NAME" in expected:
         if last == "DEST":
             return context("step_name")

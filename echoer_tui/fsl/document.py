@@ -11,15 +11,14 @@ from collections.abc import Sequence
 
 from echoer_tui.fsl.ast import Diagnostic, Document, Statement
 from echoer_tui.fsl.checks import check_statement
-from echoer_tui.fsl.lexer import Token, tokenize
-from echoer_tui.fsl.parser import StatementResult, gc_paused, parse_tokens
+from echoer_tui.fsl.parser import StatementResult, gc_paused, parse_source
 from echoer_tui.fsl.positions import Positions
 from echoer_tui.fsl.split import statement_ranges
 
 
-def parse_statement(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
-    """Parse and check the tokens of one statement."""
-    result = parse_tokens(tokens, positions, text)
+def parse_statement(text: str, start: int, end: int, positions: Positions) -> StatementResult:
+    """Parse and check the statement at text[start:end]."""
+    result = parse_source(text, start, end, positions)
     if result.statement is None:
         return result
     extra = check_statement(result.statement)
@@ -71,7 +70,6 @@ def parse(text: str) -> Document:
     with gc_paused():
         positions = Positions(text)
         results = [
-            parse_statement(tokenize(text, start, end), positions, text)
-            for start, end in statement_ranges(text)
+            parse_statement(text, start, end, positions) for start, end in statement_ranges(text)
         ]
         return assemble(results, positions)

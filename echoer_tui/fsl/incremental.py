@@ -27,7 +27,6 @@ from echoer_tui.fsl.ast import (
     StepDecl,
 )
 from echoer_tui.fsl.document import assemble, parse_statement
-from echoer_tui.fsl.lexer import tokenize
 from echoer_tui.fsl.parser import StatementResult, gc_paused
 from echoer_tui.fsl.positions import Positions, fast_constructor
 from echoer_tui.fsl.split import statement_ranges
@@ -131,7 +130,7 @@ class IncrementalParser:
                 key = (text[start:end], column)
                 entry = self._cache.get(key) or cache.get(key)
                 if entry is None:
-                    result = parse_statement(tokenize(text, start, end), positions, text)
+                    result = parse_statement(text, start, end, positions)
                     self.reparsed += 1
                 elif entry.start != start:
                     result = _Move(line - entry.line, start - entry.start).result(entry.result)

@@ -12,6 +12,7 @@ diagnostic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Final
 
 Token = tuple[str, str, int, int]
@@ -44,8 +45,8 @@ KEYWORDS: Final[dict[str, str]] = {
 """Reserved words, case-insensitive as in the original lexer (`%option caseless`)."""
 
 SOFT_KEYWORDS: Final[dict[str, str]] = {"retry": "RETRY", "timeout": "TIMEOUT"}
-"""Extension keywords, reserved only where an action clause starts, so documents that
-already use them as names keep parsing."""
+"""The extension clause words: plain names to the tokenizer (a NAME starts the clause
+in fsl.lark), keywords to people, the highlighter and the formatter's quoting."""
 
 STATEMENT_ENDS: Final[frozenset[str]] = frozenset({"ACTION_END", "FLOW_END", "FLOW_RUN_END"})
 
@@ -68,7 +69,7 @@ _TOKEN_RE: Final = re.compile(
     r"([ \t\r\n]*)"
     r"""(->|=>|[A-Za-z_][A-Za-z0-9_]*|"[^"\n]*"|`[^`\n]*`|[0-9]+|\#[^\n]*|["`][^\n]*|[^ \t\r\n])"""
 )
-_NEXT_IS_ASSIGN: Final = re.compile(r"[ \t]*=(?!>)")
+_WINDOW: Final = 1 << 16
 
 _EXACT: Final[dict[str, str]] = {
     **PUNCTUATION,
@@ -76,7 +77,6 @@ _EXACT: Final[dict[str, str]] = {
     **{word.upper(): kind for word, kind in KEYWORDS.items()},
 }
 _QUOTES: Final = frozenset('"`')
-_RESERVED: Final = frozenset(KEYWORDS) | frozenset(SOFT_KEYWORDS)
 _FIRST_KIND: Final[dict[str, str]] = {
     **{char: "NAME" for char in 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"`'},
     **{char: "NUMBER" for char in "0123456789"},
@@ -94,49 +94,47 @@ def is_slash_line(text: str, start: int) -> bool:
     return text[line_start:line_end].strip() == "/"
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Every significant token of text[start:end] (offsets into `text`); whitespace,
-    commas and `#` comments are dropped.
+def iter_tokens(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
+    """The significant tokens of text[start:end] (offsets into `text`), one at a time;
+    whitespace, commas and `#` comments are dropped.
 
     Identifiers and strings are both `NAME` tokens; a string keeps its quotes in the
-    token text, which is how later stages tell them apart.
+    token text, which is how later stages tell them apart. The text is scanned in
+    windows that end at a line break (no token spans lines), so a 10,000-step
+    statement never holds all its raw matches in memory at once.
     """
-    tokens: list[Token] = []
-    append = tokens.append
     exact = _EXACT
     first_kind = _FIRST_KIND
-    position = start
-    for space, value in _TOKEN_RE.findall(text, start, len(text) if end is None else end):
-        position += len(space)
-        begin = position
-        position += len(value)
-        kind = exact.get(value)
-        if kind is None:
-            kind = first_kind.get(value[0], "BAD_CHAR")
-            if kind == "NAME":
-                if value[0] in _QUOTES:
-                    if len(value) < 2 or value[-1] != value[0]:
-                        kind = "BAD_STRING"
-                else:
-                    lowered = value.lower()
-                    if lowered in _RESERVED:
-                        kind = KEYWORDS.get(lowered) or _soft(lowered, text, position, tokens)
-            elif kind == "COMMENT":
-                continue
-            elif kind == "SLASH" and not is_slash_line(text, begin):
-                kind = "BAD_CHAR"
-        elif kind == "COMMA":
-            continue  # optional separators, ignored as in fsl.lark
-        append((kind, value, begin, position))
-    return tokens
+    findall = _TOKEN_RE.findall
+    stop = len(text) if end is None else end
+    window_start = start
+    while window_start < stop:
+        cut = text.rfind("\n", window_start, window_start + _WINDOW)
+        window_end = stop if cut < 0 or window_start + _WINDOW >= stop else cut + 1
+        position = window_start
+        for space, value in findall(text, window_start, window_end):
+            position += len(space)
+            begin = position
+            position += len(value)
+            kind = exact.get(value)
+            if kind is None:
+                kind = first_kind.get(value[0], "BAD_CHAR")
+                if kind == "NAME":
+                    if value[0] in _QUOTES:
+                        if len(value) < 2 or value[-1] != value[0]:
+                            kind = "BAD_STRING"
+                    else:
+                        kind = KEYWORDS.get(value.lower(), "NAME")
+                elif kind == "COMMENT":
+                    continue
+                elif kind == "SLASH" and not is_slash_line(text, begin):
+                    kind = "BAD_CHAR"
+            elif kind == "COMMA":
+                continue  # optional separators, ignored as in fsl.lark
+            yield (kind, value, begin, position)
+        window_start = window_end
 
 
-def _soft(word: str, text: str, position: int, tokens: list[Token]) -> str:
-    """`retry`/`timeout` are keywords only where an action clause starts: after a `;` or
-    right after the action's name, and followed by `=`."""
-    if not _NEXT_IS_ASSIGN.match(text, position) or not tokens:
-        return "NAME"
-    previous = tokens[-1][0]
-    if previous == "SEMI" or (previous == "NAME" and len(tokens) > 1 and tokens[-2][0] == "ACTION"):
-        return SOFT_KEYWORDS[word]
-    return "NAME"
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Every significant token of text[start:end], as a list (see `iter_tokens`)."""
+    return list(iter_tokens(text, start, end))

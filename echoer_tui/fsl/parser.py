@@ -11,10 +11,11 @@ action clause) so that one pass reports every error, not just the first.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from typing import Any, Final
 
 from lark import Lark
@@ -36,7 +37,7 @@ from echoer_tui.fsl.ast import (
     StepDecl,
     StepKind,
 )
-from echoer_tui.fsl.lexer import Token
+from echoer_tui.fsl.lexer import Token, iter_tokens, tokenize
 from echoer_tui.fsl.messages import describe_error
 from echoer_tui.fsl.positions import Positions, fast_constructor
 
@@ -57,8 +58,6 @@ SYNC_TOKENS: Final = frozenset(
         "SECRET",
         "ARGS",
         "RETURN",
-        "RETRY",
-        "TIMEOUT",
     }
 )
 """Tokens that start a construct the parser can resume at after a syntax error."""
@@ -339,11 +338,15 @@ class _Builder:
     def return_clause(self, c: list[Any]) -> tuple[Any, ...]:
         return ("return", c[0], c[2])
 
-    def retry_clause(self, c: list[Any]) -> tuple[Any, ...]:
-        return ("retry", c[0], c[2])
-
-    def timeout_clause(self, c: list[Any]) -> tuple[Any, ...]:
-        return ("timeout", c[0], c[2])
+    def number_clause(self, c: list[Any]) -> tuple[Any, ...]:
+        word = c[0][1].lower()
+        if word not in ("retry", "timeout") or c[0][1][0] in _QUOTES:
+            self.reject(
+                c[0],
+                f"unknown action clause '{c[0][1]}'",
+                "an action holds addr, method, secret, args, return, retry and timeout lines",
+            )
+        return (word, c[0], c[2])
 
     def params_empty(self, c: list[Any]) -> list[ParamDecl]:
         return []
@@ -449,33 +452,52 @@ def parse_tokens(tokens: Sequence[Token], positions: Positions, text: str) -> St
         return _drive(tokens, positions, text)
 
 
+def parse_source(text: str, start: int, end: int, positions: Positions) -> StatementResult:
+    """Parse the statement at text[start:end].
+
+    Most statements are valid, so the tokens are first streamed straight from the
+    lexer into the parser: no token list, whose memory alone costs more at 10,000
+    steps than creating its tuples. Only when that fails is the statement tokenized
+    into a list and parsed again with error recovery, which needs to look around.
+    """
+    with gc_paused():
+        grammar = tables()
+        builder = _Builder(positions)
+        state_stack = [grammar.start]
+        value_stack: list[Any] = []
+        refused = _run(grammar, builder, iter_tokens(text, start, end), state_stack, value_stack)
+        if (
+            refused is None
+            and _finish(grammar, builder, state_stack, value_stack)
+            and not builder.broken
+        ):
+            diagnostics = tuple(sorted(builder.diagnostics, key=_by_position))
+            return StatementResult(value_stack[-1], diagnostics)
+        return _drive(tokenize(text, start, end), positions, text)
+
+
 def _run(
     grammar: Tables,
     builder: _Builder,
-    tokens: Sequence[Token],
-    index: int,
+    tokens: Iterable[Token],
     state_stack: list[int],
     value_stack: list[Any],
-) -> int:
-    """Feed tokens[index:] and then the end to the parser.
+) -> Token | None:
+    """Feed `tokens` to the parser; the token it cannot take, or None when it took all.
 
-    Returns -1 once the statement is complete, else the index of the token the parser
-    cannot take (len(tokens) for the end). The stacks are left as they were at that
-    point, for error recovery.
+    On a refusal the stacks are left as they were at that token, for error recovery.
     """
     codes = grammar.codes
     reductions = grammar.reductions
     push_state = state_stack.append
     push_value = value_stack.append
     state = state_stack[-1]
-    count = len(tokens)
-    for position in range(index, count):
-        token = tokens[position]
+    for token in tokens:
         kind = token[0]
         while True:
             code = codes[state].get(kind)
             if code is None:
-                return position
+                return token
             if code >= 0:
                 push_state(code)
                 push_value(token)
@@ -495,11 +517,20 @@ def _run(
             push_value(callback(builder, children))
             state = goto[state_stack[-1]]
             push_state(state)
-    end_state = grammar.end
-    while state != end_state:
+    return None
+
+
+def _finish(
+    grammar: Tables, builder: _Builder, state_stack: list[int], value_stack: list[Any]
+) -> bool:
+    """Feed the end of the statement: the last reductions, up to the whole statement."""
+    codes = grammar.codes
+    reductions = grammar.reductions
+    state = state_stack[-1]
+    while state != grammar.end:
         code = codes[state].get(END)
         if code is None or code >= 0:
-            return count
+            return False
         size, goto, callback = reductions[~code]
         if callback is None:
             state = goto[state_stack[-2]]
@@ -509,10 +540,26 @@ def _run(
         if size:
             del state_stack[-size:]
             del value_stack[-size:]
-        push_value(callback(builder, children))
+        value_stack.append(callback(builder, children))
         state = goto[state_stack[-1]]
-        push_state(state)
-    return -1
+        state_stack.append(state)
+    return True
+
+
+def _run_list(
+    grammar: Tables,
+    builder: _Builder,
+    tokens: Sequence[Token],
+    index: int,
+    state_stack: list[int],
+    value_stack: list[Any],
+) -> int:
+    """Feed tokens[index:] and the end; -1 when the statement is complete, else the
+    index of the token the parser cannot take (len(tokens) for the end)."""
+    refused = _run(grammar, builder, islice(tokens, index, None), state_stack, value_stack)
+    if refused is not None:
+        return tokens.index(refused, index)  # tokens are unique: each has its offset
+    return -1 if _finish(grammar, builder, state_stack, value_stack) else len(tokens)
 
 
 def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
@@ -529,7 +576,7 @@ def _drive(tokens: Sequence[Token], positions: Positions, text: str) -> Statemen
     resume_floor = -1
     last_error_index = -1
     while True:
-        index = _run(grammar, builder, tokens, index, state_stack, value_stack)
+        index = _run_list(grammar, builder, tokens, index, state_stack, value_stack)
         if index < 0:
             break
         token = tokens[index] if index < count else end_token

@@ -63,6 +63,9 @@ class Positions:
         newlines = self.newlines
         index = bisect_left(newlines, start)
         column = start - newlines[index - 1] if index else start + 1
+        if index == len(newlines) or end <= newlines[index]:
+            # most spans end on the line they start on: no second search
+            return _span(index + 1, column, index + 1, column + end - start, start, end)
         end_index = bisect_left(newlines, end, index)
         end_column = end - newlines[end_index - 1] if end_index else end + 1
         return _span(index + 1, column, end_index + 1, end_column, start, end)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Comment, Keyword, Name, Number, Operator, String
 
+from echoer_tui.fsl import ActionDecl, parse
 from echoer_tui.fsl.highlight import FslLexer
 from echoer_tui.fsl.lexer import tokenize
 
@@ -46,20 +47,16 @@ def test_comments_commas_and_offsets() -> None:
     assert tokens == [("NAME", "a", 0, 1), ("NAME", "b", 15, 16)]
 
 
-def test_retry_and_timeout_are_keywords_only_at_a_clause_start() -> None:
-    text = "action a retry = 3; timeout = 4; args = (int retry); action_end"
-    assert [kind for kind, _ in kinds(text)][:9] == [
-        "ACTION",
-        "NAME",
-        "RETRY",
-        "EQ",
-        "NUMBER",
-        "SEMI",
-        "TIMEOUT",
-        "EQ",
-        "NUMBER",
-    ]
-    assert ("NAME", "retry") in kinds(text)
+def test_retry_and_timeout_are_clauses_and_still_names() -> None:
+    text = "action a retry = 3; timeout = 4; args = (int retry, str timeout);"
+    text += " return = (A); action_end"
+    (action,) = parse(text).statements
+    assert isinstance(action, ActionDecl)
+    assert (action.retry, action.timeout) == (3, 4)
+    assert [param.name for param in action.params] == ["retry", "timeout"]
+    (error,) = parse("action a\n    tries = 3;\n    return = (A);\naction_end").errors
+    assert (error.line, error.column) == (2, 5)
+    assert error.message == "unknown action clause 'tries'"
 
 
 def test_bad_input_becomes_tokens_not_exceptions() -> None:
