@@ -32,6 +32,7 @@ async def test_runs_survive_repeated_sigkill(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 async def test_long_crash_loop(tmp_path: Path) -> None:
     report = await crash_loop(tmp_path / "data", runs=200, kills=50, seed=11, settle=300.0)
     assert report.kills == 50
