@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from fsl_testing import shape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lark import Lark, Token
 
-from echoer_tui.fsl import IncrementalParser, format_text, parse
+import echoer_tui.fsl as fsl
+from echoer_tui.fsl import IncrementalParser, Span, format_text, parse
 from echoer_tui.fsl.lexer import KEYWORDS, SOFT_KEYWORDS
+from echoer_tui.fsl.positions import Positions
 
 RESERVED = set(KEYWORDS) | set(SOFT_KEYWORDS) | {"done"}
 
@@ -153,3 +159,26 @@ def test_incremental_parse_equals_full_parse_after_edits(text: str, data: st.Dat
         else:
             text = text[:at] + data.draw(st.sampled_from(list('x;\n ){"#/'))) + text[at:]
         assert parser.update(text) == parse(text)
+
+
+@FAST
+@given(documents)
+def test_the_grammar_file_alone_accepts_what_the_parser_accepts(text: str) -> None:
+    """fsl.lark is the language's truth: lark's stock parser agrees with our driver."""
+    tree = stock_parser().parse(text)
+    statements = [child for child in tree.children if not isinstance(child, Token)]
+    assert len(statements) == len(parse(text).statements)
+
+
+@cache
+def stock_parser() -> Lark:
+    return Lark.open(str(Path(fsl.__file__).parent / "fsl.lark"), parser="lalr", start="document")
+
+
+@FAST
+@given(st.text(alphabet="ab\n\r\t /:{}", max_size=60))
+def test_positions_agree_with_span_at(text: str) -> None:
+    positions = Positions(text)
+    for start in range(len(text) + 1):
+        for end in (start, min(len(text), start + 3), len(text)):
+            assert positions.span(start, end) == Span.at(text, start, end)
