@@ -132,7 +132,7 @@ class IncrementalParser:
                 if entry is None:
                     result = parse_statement(text, start, end, positions)
                     self.reparsed += 1
-                elif entry.start != start:
+                elif entry.start != start or entry.line != line:
                     result = _Move(line - entry.line, start - entry.start).result(entry.result)
                 else:
                     result = entry.result

@@ -45,3 +45,12 @@ def test_errors_come_and_go_with_the_text() -> None:
     assert not parser.update(broken).ok
     assert parser.update(TEXT).ok
     assert parser.update(broken) == parse(broken)
+
+
+def test_a_statement_at_the_same_offset_on_another_line() -> None:
+    parser = IncrementalParser()
+    before = "# a comment\n" + TEXT
+    parser.update(before)
+    after = "# a\ncomment\n" + TEXT  # same length: offsets stay, lines do not
+    assert parser.update(after) == parse(after)
+    assert parser.reparsed == 0
