@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from echoer_tui.errors import CorruptStoreError, StoreError
-from echoer_tui.storage.files import DIR_MODE, fsync_dir
+from echoer_tui.storage.files import DIR_MODE, fsync_dir, gc_paused
 from echoer_tui.storage.journal import (
     JournalWriter,
     Segment,
@@ -40,7 +41,7 @@ from echoer_tui.storage.journal import (
     segment_path,
 )
 from echoer_tui.storage.lock import DirectoryLock
-from echoer_tui.storage.memory import MemoryStore
+from echoer_tui.storage.memory import WATCH_BACKLOG, MemoryStore, Stored
 from echoer_tui.storage.repository import Change, Resource, Write
 from echoer_tui.storage.snapshot import (
     list_snapshots,
@@ -69,10 +70,11 @@ class _Pending:
 class _Recovered:
     """What open found on disk, before anything on disk is changed."""
 
-    tables: dict[str, dict[str, Resource]] = field(default_factory=dict)
+    tables: dict[str, dict[str, Stored]] = field(default_factory=dict)
     snapshot_sizes: dict[str, int] = field(default_factory=dict)
     seq: int = 0
-    replayed: list[Change] = field(default_factory=list)
+    replayed: deque[Change] = field(default_factory=lambda: deque(maxlen=WATCH_BACKLOG))
+    replayed_kinds: set[str] = field(default_factory=set)
     last_segment: Segment | None = None
     journal_bytes: int = 0
 
@@ -122,7 +124,7 @@ class JournalStore(MemoryStore):
         self._data = recovered.tables
         self._seq = self._reserved = recovered.seq
         self._backlog.extend(recovered.replayed)
-        self._dirty = {c.kind for c in recovered.replayed}
+        self._dirty = set(recovered.replayed_kinds)
         self._snapshot_sizes = dict(recovered.snapshot_sizes)
         self._journal_bytes = recovered.journal_bytes
 
@@ -219,7 +221,7 @@ class JournalStore(MemoryStore):
     async def _start_compaction(self) -> None:
         """Cut the journal at the current seq and snapshot on the side (io lock held)."""
         seq = self._seq
-        # Stored dicts are never mutated, so a shallow copy of each table is a
+        # Entries are replaced, never mutated, so a shallow copy of each table is a
         # consistent view at `seq` that the compaction thread can read at leisure.
         view = {kind: dict(self._data.get(kind, {})) for kind in self._dirty}
         self._dirty = set()
@@ -230,7 +232,7 @@ class JournalStore(MemoryStore):
         )
 
     async def _compact(
-        self, view: dict[str, dict[str, Resource]], seq: int, older: list[Path]
+        self, view: dict[str, dict[str, Stored]], seq: int, older: list[Path]
     ) -> None:
         try:
             sizes = await self._run(
@@ -308,11 +310,17 @@ def _make_private_dir(directory: Path) -> None:
 
 def _recover(directory: Path) -> _Recovered:
     """Read snapshots and journal; raise CorruptStoreError without touching anything."""
+    with gc_paused():
+        found = _read_store(directory)
+    return found
+
+
+def _read_store(directory: Path) -> _Recovered:
     found = _Recovered()
     kind_seqs: dict[str, int] = {}
     for path in list_snapshots(directory):
         snapshot = read_snapshot(path)
-        found.tables[snapshot.kind] = snapshot.resources
+        found.tables[snapshot.kind] = snapshot.entries
         found.snapshot_sizes[snapshot.kind] = snapshot.size
         kind_seqs[snapshot.kind] = snapshot.seq
     base = max(kind_seqs.values(), default=0)
@@ -347,10 +355,11 @@ def _recover(directory: Path) -> _Recovered:
             table = found.tables.setdefault(change.kind, {})
             if change.op == "put":
                 assert change.resource is not None
-                table[change.name] = change.resource
+                table[change.name] = Stored.of(change.resource)
             else:
                 table.pop(change.name, None)
             found.replayed.append(change)
+            found.replayed_kinds.add(change.kind)
     found.seq = seq
     found.last_segment = segments[-1] if segments else None
     found.journal_bytes = sum(s.good_length for s in segments)
@@ -358,7 +367,7 @@ def _recover(directory: Path) -> _Recovered:
 
 
 def _write_snapshots(
-    directory: Path, view: dict[str, dict[str, Resource]], seq: int, older: list[Path]
+    directory: Path, view: dict[str, dict[str, Stored]], seq: int, older: list[Path]
 ) -> dict[str, int]:
     """Snapshot each kind, make the renames durable, then retire the covered segments."""
     sizes = {kind: write_snapshot(directory, kind, seq, table) for kind, table in view.items()}

@@ -231,3 +231,19 @@ async def test_stale_temp_files_are_removed_at_open(data_dir: Path) -> None:
     assert not stale.exists()
     assert await store.count("flowrun") == 1
     await store.close()
+
+
+async def test_a_snapshot_saved_by_tinydb_itself_is_read(data_dir: Path) -> None:
+    await closed_store_with(data_dir, "a")
+    db = tinydb.TinyDB(data_dir / "flowrun.json", indent=2)  # another layout entirely
+    db.insert(
+        flowrun("added-by-hand")
+        | {"metadata": {"name": "b", "kind": "flowrun", "version": 1, "uuid": "u"}}
+    )
+    db.close()
+    store = await open_store(data_dir)
+    assert [r["metadata"]["name"] for r in await store.list(Query("flowrun"))] == ["a", "b"]
+    await store.put(await store.get("flowrun", "b"))
+    await store.close()
+    # Written back in the store's own layout, still TinyDB's format.
+    assert len(tinydb.TinyDB(data_dir / "flowrun.json").all()) == 2
