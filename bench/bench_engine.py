@@ -249,13 +249,14 @@ async def engine_load(runs: int, steps: int) -> tuple[Figures, int]:
     except TimeoutError:
         pass
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Per-step latency: from entering a step to entering the next (or done), from the events.
+    transitions: dict[str, list[float]] = {}
+    for e in await repo.list(Query("event")):
+        spec = e["spec"]
+        if spec["message"].startswith("entered") or spec["message"] == "done":
+            transitions.setdefault(spec["resource_name"], []).append(spec["time"])
     latencies = []
-    for name in names:
-        times = [
-            e["spec"]["time"]
-            for e in await repo.list(Query("event", prefix=f"{name}."))
-            if e["spec"]["message"].startswith("entered") or e["spec"]["message"] == "done"
-        ]
+    for times in transitions.values():
         times.sort()
         latencies += [b - a for a, b in itertools.pairwise(times)]
     await engine.close()
