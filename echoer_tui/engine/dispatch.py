@@ -4,7 +4,9 @@ The client is aiohttp, chosen by measurement: bench/bench_engine.py times the ba
 POST-then-ack step with each client against the same aiohttp servers. On this 2-CPU
 machine (2026-12-04) aiohttp made 2,546 steps/s (p50 0.35 ms) with one run and
 2,141 steps/s with 100 concurrent runs; httpx 586 steps/s (p50 1.22 ms) and
-149 steps/s (p99 4.7 s) — 4.3x and 14x slower — and its pool timed out at 1,000. One session serves every dispatch; https actions get an ssl context whose only
+149 steps/s (p99 4.7 s) — 4.3x and 14x slower — and its pool timed out at 1,000.
+
+One session serves every dispatch; https actions get an ssl context whose only
 trust root is the action's own CA (cached per CA). The CA itself is never sent.
 """
 
