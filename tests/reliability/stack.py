@@ -37,6 +37,7 @@ Behaviour = Literal["ok", "hang", "close", "500", "slow", "garbage"]
 class Stack:
     store: JournalStore
     engine: Engine
+    workbench: LocalWorkbench
     client: httpx.AsyncClient
     url: str
 
@@ -65,6 +66,7 @@ async def start_stack(
     token: str | None = None,
     retry_base: float = 0.05,
     request_timeout: float = 0.5,
+    max_body: int = 1 << 20,
 ) -> Stack:
     store = await open_store(data_dir)
     stack.push_async_callback(store.close)
@@ -74,7 +76,7 @@ async def start_stack(
         store, ack_url=f"{url}/step", retry_base=retry_base, request_timeout=request_timeout
     )
     workbench = LocalWorkbench(store, engine, url)
-    app = create_app(workbench, engine.ack, token=token)
+    app = create_app(workbench, engine.ack, token=token, max_body=max_body)
     stack.push_async_callback(workbench.close)
     await stack.enter_async_context(serve_asgi(app, sock))
     stack.callback(app.state.api.closing.set)
@@ -84,7 +86,7 @@ async def start_stack(
         httpx.AsyncClient(base_url=url, headers=headers, timeout=WAIT)
     )
     assert isinstance(store, JournalStore)
-    return Stack(store, engine, client, url)
+    return Stack(store, engine, workbench, client, url)
 
 
 @dataclass
