@@ -156,6 +156,8 @@ async def test_progress_duplicate_late_unknown_and_undeclared_acks(rig: Rig) -> 
     run = await rig.repo.get("flowrun", "r")
     assert run is not None and run["spec"]["current_state"] == "S"
 
+    # Without `done` an ack is progress, as in the original (Go's zero value).
+    assert (await rig.engine.ack({"uuid": uuid, "ackState": "OK"}))["changed"] is True
     progress = await rig.engine.ack(
         {"uuid": uuid, "ackState": "OK", "done": False, "data": "50%", "globalVariables": {"p": 50}}
     )
