@@ -77,6 +77,9 @@ async def serve_asgi(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
     config = uvicorn.Config(
         app,
         lifespan="off",
+        # The caller's logging decides where server messages go: stderr for `serve`,
+        # a file under the full-screen workbench and the shell (never onto their screen).
+        log_config=None,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
