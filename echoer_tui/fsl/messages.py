@@ -194,6 +194,8 @@ _LABELS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
         (
             'flow f step a => (A) { action = "b"; args = (;',
             'flow f step a => (A) { action = "b"; args = (a="x" =',
+            'flow f step a => (A) { action = "b"; args = (a=1;',
+            'flow f step a => (A) { action = "b"; args = (a="x";',
         ),
     ),
     (
@@ -276,6 +278,16 @@ def describe_found(token: Token) -> str:
 
 
 _STATEMENT_ENDS: Final = {"ACTION": "action_end", "FLOW": "flow_end", "FLOW_RUN": "flow_run_end"}
+_STATEMENT_END_KINDS: Final = frozenset({"ACTION_END", "FLOW_END", "FLOW_RUN_END"})
+_CLOSERS: Final = frozenset({"SEMI", "RPAR", "RBRACE"})
+"""Where one of these is missing, the caret goes right after what it should follow."""
+
+
+def _wrong_end(kind: str, tokens: Sequence[Token]) -> bool:
+    """True for `flow_run_end` closing a `flow` and the like."""
+    if kind not in _STATEMENT_END_KINDS or not tokens or tokens[0][0] not in _STATEMENT_ENDS:
+        return False
+    return kind != _STATEMENT_ENDS[tokens[0][0]].upper()
 
 
 def describe_error(
@@ -297,7 +309,8 @@ def describe_error(
     if previous is not None and (
         kind == "$END"
         or (
-            "SEMI" in expected
+            not expected.isdisjoint(_CLOSERS)
+            and not _wrong_end(kind, tokens)
             and positions.line_column(token[2])[0] > positions.line_column(previous[3])[0]
         )
     ):
@@ -342,11 +355,19 @@ def describe_error(
         if kind != "$END":
             hint = f"found {found}; {hint}"
         return Diagnostic(span, message, hint)
-    if kind in _STATEMENT_ENDS.values() or kind in ("ACTION_END", "FLOW_END", "FLOW_RUN_END"):
-        opener = tokens[0][1].lower() if tokens else "statement"
+    if kind in _STATEMENT_END_KINDS and tokens and tokens[0][0] in _STATEMENT_ENDS:
+        opener = tokens[0][1].lower()
+        name = tokens[1][1] if len(tokens) > 1 else ""
+        closing = _STATEMENT_ENDS[tokens[0][0]]
+        if kind != closing.upper():
+            return Diagnostic(
+                span,
+                f"{opener} {name} cannot end with {token[1]}: a {opener} ends with {closing}",
+                f"write {closing} here",
+            )
         return Diagnostic(
             span,
-            f"{token[1]} does not close {opener}",
+            f"{opener} {name} is not complete before {token[1]}",
             f"expected {describe_tokens(expected)}",
         )
     return Diagnostic(span, f"expected {describe_tokens(expected)}, found {found}")

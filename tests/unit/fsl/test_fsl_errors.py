@@ -90,6 +90,16 @@ def test_missing_semicolon_after_addr_points_after_the_value() -> None:
             "expected a step (step or deci) or the end of the flow",
         ),
         ("hello", (1, 1), "expected a statement: action, flow or flow_run"),
+        (
+            "flow f\n    step A => (OK->done) { action = a; };\nflow_run_end",
+            (3, 1),
+            "flow f cannot end with flow_run_end: a flow ends with flow_end",
+        ),
+        (
+            "flow f\n    step A => () { action = a;\nflow_end",
+            (2, 32),
+            "expected 'args = (…);' or '}' after the action",
+        ),
     ],
 )
 def test_typical_mistakes(text: str, position: tuple[int, int], message: str) -> None:
