@@ -97,7 +97,7 @@ def test_missing_semicolon_after_addr_points_after_the_value() -> None:
         ),
         (
             "flow f\n    step A => () { action = a;\nflow_end",
-            (2, 32),
+            (2, 31),
             "expected 'args = (…);' or '}' after the action",
         ),
     ],
