@@ -174,7 +174,6 @@ class _Builder:
 
     def __init__(self, positions: Positions) -> None:
         self.span = positions.span
-        self.positions = positions
         self.diagnostics: list[Diagnostic] = []
         self.broken = False
         """Set when a callback found a syntax error the grammar lets through."""
@@ -444,12 +443,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def parse_tokens(tokens: Sequence[Token], positions: Positions, text: str) -> StatementResult:
-    """Parse the tokens of exactly one statement (as cut by `split.py`)."""
-    with gc_paused():
-        return _drive(tokens, positions, text)
 
 
 def parse_source(text: str, start: int, end: int, positions: Positions) -> StatementResult:
