@@ -224,8 +224,14 @@ class JournalStore(MemoryStore):
         # Entries are replaced, never mutated, so a shallow copy of each table is a
         # consistent view at `seq` that the compaction thread can read at leisure.
         view = {kind: dict(self._data.get(kind, {})) for kind in self._dirty}
+        try:
+            older = await self._run(self._io, self._writer.rotate, seq + 1)
+        except OSError as exc:
+            # The writer stays on the current segment; compaction waits for the next try.
+            log.warning("cannot start a new journal file in %s: %s", self.directory, exc)
+            self._journal_bytes = 0
+            return
         self._dirty = set()
-        older = await self._run(self._io, self._writer.rotate, seq + 1)
         self._journal_bytes = 0
         self._compaction = asyncio.create_task(
             self._compact(view, seq, older), name="echoer-compaction"
