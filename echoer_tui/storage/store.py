@@ -109,12 +109,15 @@ class JournalStore(MemoryStore):
         directory = Path(data_dir).expanduser()
         _make_private_dir(directory)
         lock = DirectoryLock.acquire(directory)
+        store: JournalStore | None = None
         try:
             recovered = await asyncio.to_thread(_recover, directory)
             store = cls(directory, lock, compact_bytes)
             store._restore(recovered)
             await store._run(store._io, store._start_journal, recovered.last_segment)
         except BaseException:
+            if store is not None:
+                store._stop_threads()
             lock.release()
             raise
         store._flusher = asyncio.create_task(store._flush_loop(), name="echoer-journal")
@@ -267,8 +270,7 @@ class JournalStore(MemoryStore):
             if self._failure is None:
                 await self._final_snapshot()
         finally:
-            self._io.shutdown(wait=True)
-            self._compactor.shutdown(wait=True)
+            self._stop_threads()
             self._dir_lock.release()
             await super().close()
 
@@ -290,6 +292,11 @@ class JournalStore(MemoryStore):
             )
 
     # --- helpers -----------------------------------------------------------------------
+    def _stop_threads(self) -> None:
+        self._io.shutdown(wait=True)
+        self._compactor.shutdown(wait=True)
+        self._writer.close()
+
     async def _run(self, executor: ThreadPoolExecutor, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
