@@ -21,6 +21,7 @@ from echoer_tui.engine.delay_queue import TIMER_KIND, DelayedOp, DelayQueue
 from echoer_tui.engine.dispatch import Dispatcher, DispatchOutcome
 from echoer_tui.engine.transitions import (
     RUN_LABEL,
+    UUID_LABEL,
     StepDef,
     declared_states,
     enter,
@@ -153,7 +154,7 @@ class Engine:
     async def ack(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """An action service (or a person) answers a step attempt (the `POST /step` body)."""
         msg = Ack.parse(body)
-        found = self._by_uuid.get(msg.uuid)
+        found = await self._locate(msg.uuid, msg.flow_id)
         if found is None:
             raise NotFoundError(f"no step attempt has uuid {msg.uuid!r}", field="uuid")
         run_name, attempt_name = found
@@ -234,8 +235,8 @@ class Engine:
             raise InvalidOperationError(
                 f"flow run {run} has finished ({spec.current_state}); no step waits for an ack"
             )
-        found = self._by_uuid.get(spec.current_attempt)
-        if not spec.current_attempt or found is None:
+        found = await self._locate(spec.current_attempt, run) if spec.current_attempt else None
+        if found is None:
             raise InvalidOperationError(
                 f"flow run {run} waits on no step (it is {spec.current_state})"
             )
@@ -705,8 +706,27 @@ class Engine:
         return flowrun
 
     async def _current_attempt(self, flowrun: Resource) -> Resource | None:
-        found = self._by_uuid.get(flowrun.spec.current_attempt)
+        uuid = flowrun.spec.current_attempt
+        found = await self._locate(uuid, flowrun.name) if uuid else None
         return await self._get("step", found[1]) if found is not None else None
+
+    async def _locate(self, uuid: str, run: str = "") -> tuple[str, str] | None:
+        """(run name, attempt name) of the attempt with `uuid`, from the index or the store.
+
+        The index is only a cache: a reader may see a run's new attempt in the store
+        before this process has indexed it, and another process may have created it.
+        """
+        found = self._by_uuid.get(uuid)
+        if found is not None:
+            return found
+        labels = {RUN_LABEL: run} if run else {UUID_LABEL: uuid}
+        for raw in await self._repo.list(Query("step", labels=labels)):
+            meta = raw["metadata"]
+            if meta.get("uuid") == uuid:
+                owner = str((raw.get("spec") or {}).get("flow_id", ""))
+                found = self._by_uuid[uuid] = (owner, str(meta["name"]))
+                return found
+        return None
 
     async def _action(self, name: str) -> ActionSpec | None:
         action = await self._get("action", name)

@@ -29,6 +29,9 @@ from echoer_tui.model.resources import (
 RUN_LABEL = "flowrun"
 """Label on attempts, events and timers naming the run they belong to."""
 
+UUID_LABEL = "uuid"
+"""Label on attempts carrying their uuid, so an ack without flowId finds its attempt."""
+
 
 @dataclass(frozen=True, slots=True)
 class StepDef:
@@ -130,7 +133,7 @@ def new_attempt(run: Resource, step: StepDef, now: float) -> Resource:
         name=attempt_name(run.name, step.name, spec.attempts),
         kind="step",
         uuid=uuid,
-        labels={RUN_LABEL: run.name, "step": step.name},
+        labels={RUN_LABEL: run.name, "step": step.name, UUID_LABEL: uuid},
         created_time=now,
     )
     spec.current_attempt = uuid
