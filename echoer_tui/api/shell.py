@@ -13,7 +13,6 @@ from starlette.responses import Response
 
 from echoer_tui.api.body import FSL_BODY, SHELL_BODY
 from echoer_tui.api.errors import diagnostic_to_dict
-from echoer_tui.api.redact import redact_text
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse
 from echoer_tui.api.schemas import REPLY, VALIDATION
 from echoer_tui.errors import EchoerError
@@ -24,8 +23,8 @@ from echoer_tui.service.facade import Reply, Validation
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
     return {
         "status": reply.status,
-        "text": redact_text(reply.text, reply.data),
-        "rendered": redact_text(reply.render(), reply.data),
+        "text": reply.text,
+        "rendered": reply.render(),
         "diagnostics": [diagnostic_to_dict(d) for d in reply.diagnostics],
         "data": reply.data,
     }

@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from echoer_tui.api.errors import error_body
-from echoer_tui.api.redact import redact
 from echoer_tui.api.routing import ApiContext, Endpoint, QueryParam
 from echoer_tui.errors import EchoerError
 from echoer_tui.model.resources import KINDS
@@ -36,7 +35,7 @@ def change_to_dict(change: Change) -> dict[str, Any]:
         "op": change.op,
         "kind": change.kind,
         "name": change.name,
-        "resource": redact(change.resource),
+        "resource": change.resource,
     }
 
 

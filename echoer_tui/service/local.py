@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
@@ -34,6 +35,7 @@ from echoer_tui.fsl import parse
 from echoer_tui.fsl.ast import Diagnostic, Document
 from echoer_tui.model.export import export
 from echoer_tui.model.resources import FINISHED_STATES, KINDS
+from echoer_tui.model.secrets import redact
 from echoer_tui.model.translate import (
     RESOURCE_KIND,
     ActionSignature,
@@ -256,7 +258,7 @@ class LocalWorkbench:
             except EchoerError as error:
                 replies.append(_error_reply(error, result.diagnostics))
                 continue
-            replies.append(Reply("ok", diagnostics=result.diagnostics, data=stored))
+            replies.append(Reply("ok", diagnostics=result.diagnostics, data=redact(stored)))
         return replies
 
     async def _translate(self, document: Document) -> Translation:
@@ -276,6 +278,8 @@ class LocalWorkbench:
         )
 
     # --- resources -----------------------------------------------------------------------
+    # Everything handed out is redacted (model.secrets): the shell, the screens and the
+    # API show a CA PEM's fingerprint; the engine reads the PEM from the store itself.
     async def get(self, kind: str, name: str) -> dict[str, Any]:
         kind = _kind(kind)
         found = await self._repo.get(kind, name)
@@ -283,10 +287,10 @@ class LocalWorkbench:
             raise NotFoundError(
                 f"{kind} {name!r} does not exist (resource ({kind}) ({name}) not exist)"
             )
-        return found
+        return redact(found)
 
     async def list(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
-        return await self._repo.list(Query(_kind(kind), prefix=prefix))
+        return redact(await self._repo.list(Query(_kind(kind), prefix=prefix)))
 
     async def count(self, kind: str) -> int:
         return await self._repo.count(_kind(kind))
@@ -374,23 +378,37 @@ class LocalWorkbench:
     async def _after(self, run: str, result: Any) -> dict[str, Any]:
         """What an engine operation answered, or else the run as it now stands."""
         if isinstance(result, dict):
-            return result
+            return redact(result)
         return await self.get("flowrun", run)
 
     async def attempts(self, run: str) -> builtins.list[dict[str, Any]]:
         found = await self._repo.list(Query("step", labels={RUN_LABEL: run}))
-        return sorted(found, key=_written_order)
+        return redact(sorted(found, key=_written_order))
 
     async def events(self, run: str | None = None) -> builtins.list[dict[str, Any]]:
         labels = {RUN_LABEL: run} if run else {}
         found = await self._repo.list(Query("event", labels=labels))
-        return sorted(found, key=_written_order)
+        return redact(sorted(found, key=_written_order))
 
     def watch(self, kinds: Sequence[str] | None = None, since: int = 0) -> AsyncIterator[Change]:
-        return self._repo.watch(kinds, since)
+        return _redacted_changes(self._repo.watch(kinds, since))
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+async def _redacted_changes(changes: AsyncIterator[Change]) -> AsyncIterator[Change]:
+    try:
+        async for change in changes:
+            shown = redact(change.resource)
+            if shown is not change.resource:
+                change = dataclasses.replace(change, resource=shown)
+            yield change
+    finally:
+        # Close the store's watch now (it unregisters its watcher), not at garbage collection.
+        close = getattr(changes, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _kind(word: str) -> str:

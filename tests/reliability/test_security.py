@@ -297,12 +297,6 @@ async def test_an_existing_world_writable_data_dir_is_refused_or_made_private(
     assert stat.S_IMODE(data_dir.stat().st_mode) & 0o077 == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="echoer_tui/service/local.py:176-178 `get` renders the stored resource with "
-    "render.resource_json unredacted (redaction lives only in api/redact.py), so the embedded "
-    "shell and the workbench show an https action's ca_pem in full",
-)
 async def test_the_embedded_shell_shows_ca_pem_as_a_fingerprint(tmp_path: Path) -> None:
     cert, _key = self_signed(tmp_path, "service")
     capem = base64.b64encode(cert.read_bytes()).decode()

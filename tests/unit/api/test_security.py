@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import subprocess
@@ -111,3 +112,40 @@ async def test_ca_pem_is_shown_as_a_fingerprint(api: Stack, tmp_path: Path) -> N
         raw = httpx.Response(200, json=body).text
         assert capem not in raw and "BEGIN CERTIFICATE" not in raw and pem not in raw
     assert shown[0]["spec"]["ca_pem"].startswith("sha256:")
+
+
+async def test_a_remote_workbench_shows_the_fingerprint_too(api: Stack, tmp_path: Path) -> None:
+    from echoer_tui.model.secrets import fingerprint
+    from echoer_tui.service.remote import RemoteWorkbench
+
+    capem = base64.b64encode(self_signed_pem(tmp_path).encode()).decode()
+    remote = RemoteWorkbench(api.url)
+    await remote.start()
+    try:
+        changes = remote.watch(["action"])
+        replies = await remote.apply_fsl(
+            "action secure\n"
+            '    addr = "https://127.0.0.1:1/secure";\n'
+            "    method = https;\n"
+            f'    secret = (capem = "{capem}");\n'
+            "    args = (str project);\n"
+            "    return = (SUCCESS | FAIL);\n"
+            "action_end\n"
+        )
+        assert [r.status for r in replies] == ["ok"], replies
+        change = await asyncio.wait_for(anext(changes), 10)
+        await changes.aclose()  # type: ignore[attr-defined]
+        shown = [
+            replies[0].data,
+            change.resource,
+            await remote.get("action", "secure"),
+            await remote.list("action"),
+            (await remote.execute("get action secure")).render(),
+        ]
+    finally:
+        await remote.close()
+    for item in shown:
+        assert capem not in repr(item) and "BEGIN CERTIFICATE" not in repr(item)
+    assert fingerprint(capem) in shown[-1]
+    stored = await api.store.get("action", "secure")
+    assert stored is not None and stored["spec"]["ca_pem"] == capem

@@ -58,8 +58,12 @@ async def action_service() -> AsyncIterator[ActionService]:
 
 
 @pytest.fixture
-async def workbench() -> AsyncIterator[LocalWorkbench]:
-    store = MemoryStore()
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+async def workbench(store: MemoryStore) -> AsyncIterator[LocalWorkbench]:
     engine = Engine(store, ack_url="http://127.0.0.1:9/step", retry_base=0.01)
     bench = LocalWorkbench(store, engine, "http://127.0.0.1:9", owns_store=True)
     await bench.start()
