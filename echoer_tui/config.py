@@ -69,3 +69,8 @@ def resolve_listen(flag: str | None) -> Listen:
 def resolve_token(flag: str | None) -> str | None:
     """--token, else ECHOER_TOKEN; None means no bearer token is required."""
     return flag or os.environ.get("ECHOER_TOKEN") or None
+
+
+def resolve_store(flag: str | None) -> str | None:
+    """--store, else ECHOER_STORE: a store URL (storage.urls); None means the data dir's store."""
+    return flag or os.environ.get("ECHOER_STORE") or None

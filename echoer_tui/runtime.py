@@ -22,7 +22,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from echoer_tui.config import Listen, resolve_data_dir, resolve_listen, resolve_token
+from echoer_tui.config import (
+    Listen,
+    resolve_data_dir,
+    resolve_listen,
+    resolve_store,
+    resolve_token,
+)
 from echoer_tui.errors import EchoerError
 
 if TYPE_CHECKING:
@@ -108,18 +114,23 @@ async def serve_asgi(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def embedded(
-    data_dir: Path, listen: Listen, token: str | None = None
+    data_dir: Path, listen: Listen, token: str | None = None, *, store_url: str | None = None
 ) -> AsyncIterator[LocalWorkbench]:
-    """Store + engine + facade + API on this loop; yields the running workbench."""
+    """Store + engine + facade + API on this loop; yields the running workbench.
+
+    The store is the one `store_url` names (`storage.urls`: postgresql://…, tinydb://DIR,
+    memory://) when given, else the journal store in `data_dir`.
+    """
     from echoer_tui.api.app import create_app
     from echoer_tui.engine import Engine
     from echoer_tui.service.local import LocalWorkbench
     from echoer_tui.storage import open_store
+    from echoer_tui.storage.urls import open_store_url
 
     sock = bind_socket(listen)
     real = Listen(listen.host, sock.getsockname()[1])
     try:
-        store = await open_store(data_dir)
+        store = await (open_store_url(store_url) if store_url else open_store(data_dir))
     except BaseException:
         sock.close()
         raise
@@ -154,7 +165,7 @@ def open_workbench(args: argparse.Namespace) -> AbstractAsyncContextManager[Work
         return _remote(RemoteWorkbench(server, token))
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     listen = resolve_listen(getattr(args, "listen", None))
-    return embedded(data_dir, listen, token)
+    return embedded(data_dir, listen, token, store_url=resolve_store(getattr(args, "store", None)))
 
 
 @asynccontextmanager
@@ -173,19 +184,25 @@ def serve(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     listen = resolve_listen(args.listen)
     token = resolve_token(args.token)
+    store_url = resolve_store(getattr(args, "store", None))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(_serve(data_dir, listen, token))
+    return asyncio.run(_serve(data_dir, listen, token, store_url))
 
 
-async def _serve(data_dir: Path, listen: Listen, token: str | None) -> int:
+async def _serve(data_dir: Path, listen: Listen, token: str | None, store_url: str | None) -> int:
+    from echoer_tui.storage.urls import redact_url
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with embedded(data_dir, listen, token) as workbench:
+        async with embedded(data_dir, listen, token, store_url=store_url) as workbench:
             print(f"echoer: API listening on {workbench.api_url}", flush=True)
-            print(f"echoer: data in {data_dir}", flush=True)
+            if store_url:
+                print(f"echoer: store {redact_url(store_url)}", flush=True)
+            else:
+                print(f"echoer: data in {data_dir}", flush=True)
             if not listen.is_loopback and not token:
                 print(
                     f"echoer: warning: listening on {listen.host} without a token; anyone who "

@@ -14,3 +14,4 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.delenv("ECHOER_TOKEN", raising=False)
     monkeypatch.delenv("ECHOER_LISTEN", raising=False)
+    monkeypatch.delenv("ECHOER_STORE", raising=False)

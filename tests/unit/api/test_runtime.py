@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from echoer_tui.config import Listen
-from echoer_tui.errors import NotFoundError
+from echoer_tui.config import Listen, resolve_store
+from echoer_tui.errors import NotFoundError, StoreError
 from echoer_tui.runtime import ListenError, bind_socket, embedded, open_workbench
 from echoer_tui.service.remote import RemoteWorkbench
 from tests.unit.api.conftest import FLOW, WAIT, Stack
@@ -101,3 +101,50 @@ async def test_open_workbench_remote_speaks_the_facade(api: Stack) -> None:
         await changes.aclose()
         await remote.delete("flow", "my_flow")
         assert await remote.count("flow") == 0
+
+
+ACTION = """action ci
+    addr = "http://127.0.0.1:1/ci";
+    method = http;
+    args = (str project);
+    return = (SUCCESS | FAIL);
+action_end
+"""
+
+
+async def test_open_workbench_opens_the_store_url_instead_of_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    args = argparse.Namespace(
+        server=None,
+        token=None,
+        data_dir=str(tmp_path / "data"),
+        listen="127.0.0.1:0",
+        store=f"tinydb://{elsewhere}",
+    )
+    async with open_workbench(args) as workbench:
+        assert [r.status for r in await workbench.apply_fsl(ACTION)] == ["ok"]
+    assert not (tmp_path / "data").exists()
+    async with embedded(elsewhere, LOOPBACK) as reopened:  # the same files, as a data dir
+        assert [a["metadata"]["name"] for a in await reopened.list("action")] == ["ci"]
+
+    # ECHOER_STORE does the same when --store is absent; memory:// keeps nothing.
+    monkeypatch.setenv("ECHOER_STORE", "memory://")
+    args.store = None
+    for _ in range(2):
+        async with open_workbench(args) as workbench:
+            assert await workbench.list("action") == []
+            assert [r.status for r in await workbench.apply_fsl(ACTION)] == ["ok"]
+    assert not (tmp_path / "data").exists()
+    assert resolve_store("tinydb://d") == "tinydb://d"  # the flag wins over the environment
+
+
+async def test_a_bad_store_url_is_a_clear_error_that_hides_the_password(tmp_path: Path) -> None:
+    args = argparse.Namespace(
+        server=None, token=None, data_dir=None, listen="127.0.0.1:0", store="mongo://u:pw@h/db"
+    )
+    with pytest.raises(StoreError, match="unknown store URL") as caught:
+        async with open_workbench(args):
+            pass
+    assert "pw" not in caught.value.message

@@ -76,3 +76,39 @@ def test_serve_with_a_bad_listen_address_says_so(tmp_path: Path, listen: str) ->
     code, _out, err = _finish(_serve(tmp_path, "--listen", listen))
     assert code == 2
     assert "--listen" in err and "Traceback" not in err
+
+
+def _store_line(tmp_path: Path, *extra: str) -> str:
+    """The line `echoer serve` prints after where it listens (its store), after a clean stop."""
+    process = _serve(tmp_path, "--listen", "127.0.0.1:0", *extra)
+    try:
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()
+        line = process.stdout.readline().strip()
+    finally:
+        code, out, err = _stop(process)
+    assert code == 0, err
+    return line + out + err
+
+
+def test_serve_with_a_store_url_says_which_store_without_its_password(tmp_path: Path) -> None:
+    store = tmp_path / "elsewhere"
+    said = _store_line(tmp_path, "--store", f"tinydb://{store}")
+    assert said.startswith(f"echoer: store tinydb://{store}")
+    assert any(store.iterdir()) and not (tmp_path / "data").exists()
+
+    # memory:// takes any rest, so a password in it shows how the URL is printed.
+    said = _store_line(tmp_path, "--store", "memory://echoer:hunter2@nowhere")
+    assert said.startswith("echoer: store memory://echoer:***@nowhere") and "hunter2" not in said
+
+    env = {**os.environ, "ECHOER_STORE": "postgresql://echoer:hunter2@127.0.0.1:1/echoer"}
+    failed = subprocess.run(
+        [sys.executable, "-m", "echoer_tui", "serve", "--listen", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=STARTUP,
+    )
+    assert failed.returncode == 2, failed.stderr
+    assert "cannot reach PostgreSQL at 127.0.0.1:1" in failed.stderr
+    assert "hunter2" not in failed.stderr + failed.stdout and "Traceback" not in failed.stderr
