@@ -24,7 +24,7 @@ def assert_survived(report: CrashReport) -> None:
 
 
 async def test_runs_survive_repeated_sigkill(tmp_path: Path) -> None:
-    report = await crash_loop(tmp_path / "data", runs=20, kills=5, seed=7, settle=30.0)
+    report = await crash_loop(tmp_path / "data", runs=20, kills=5, seed=7, settle=60.0)
     assert report.kills == 5 and report.restarts == 5
     assert_survived(report)
     # Every run walked at least its three steps, some looped on FAIL.

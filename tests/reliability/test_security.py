@@ -17,7 +17,7 @@ import ssl
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -177,7 +177,7 @@ async def test_every_body_route_refuses_an_oversize_body_and_changes_nothing(
         assert api.store.seq == seq
 
 
-async def _chunks(data: bytes) -> Iterator[bytes]:  # type: ignore[misc]
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
     for start in range(0, len(data), 256):
         yield data[start : start + 256]
 
