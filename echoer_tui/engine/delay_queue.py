@@ -8,17 +8,36 @@ clock callback armed for the earliest entry, and lookup by attempt.
 
 from __future__ import annotations
 
+import builtins
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from echoer_tui.engine.clock import Clock, TimerHandle
 from echoer_tui.storage.repository import Delete, Put
 
 TIMER_KIND = "timer"
 
-TimerOp = Literal["retry", "deadline"]
+TimerOp = Literal["retry", "deadline", "dispatch"]
+"""retry: send again after a failed dispatch; deadline: no ack in time; dispatch: the
+attempt was entered but not yet sent (on a shared store, whoever holds it sends it
+unless its creator records the dispatch first)."""
+
+_OPS: tuple[TimerOp, ...] = ("retry", "deadline", "dispatch")
+
+
+@runtime_checkable
+class TimerClaims(Protocol):
+    """A store whose timers several engine processes share by leasing them (PostgresStore)."""
+
+    async def claim_due_timers(
+        self, now: float, owner: str, lease_seconds: float, limit: int = 100
+    ) -> builtins.list[dict[str, Any]]: ...
+
+    async def release_timers(self, owner: str, names: Sequence[str] | None = None) -> int: ...
+
+    async def next_timer_due(self) -> float | None: ...
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -30,6 +49,8 @@ class DelayedOp:
     op: TimerOp = field(compare=False)
     run: str = field(compare=False)
     attempt: str = field(compare=False)
+    version: int | None = field(default=None, compare=False)
+    """The stored version when read from the store: its Delete is then version-checked."""
 
     @classmethod
     def for_attempt(
@@ -52,18 +73,21 @@ class DelayedOp:
         )
 
     def delete(self) -> Delete:
-        return Delete(TIMER_KIND, self.name)
+        return Delete(TIMER_KIND, self.name, self.version)
 
     @classmethod
     def from_resource(cls, resource: dict[str, Any]) -> DelayedOp:
         spec = resource["spec"]
-        op: TimerOp = "deadline" if spec.get("op") == "deadline" else "retry"
+        op: TimerOp = next((o for o in _OPS if o == spec.get("op")), "retry")
+        meta = resource["metadata"]
+        version = meta.get("version")
         return cls(
             float(spec["due"]),
-            str(resource["metadata"]["name"]),
+            str(meta["name"]),
             op,
             str(spec["run"]),
             str(spec["attempt"]),
+            int(version) if isinstance(version, int) else None,
         )
 
 

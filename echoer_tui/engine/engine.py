@@ -11,13 +11,16 @@ free, and its ack wins; the late dispatch completion then only counts as "sent".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine, Mapping, Sequence
+import os
+import socket
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from echoer_tui.engine.clock import Clock, SystemClock, TimerHandle
-from echoer_tui.engine.delay_queue import TIMER_KIND, DelayedOp, DelayQueue
+from echoer_tui.engine.delay_queue import TIMER_KIND, DelayedOp, DelayQueue, TimerClaims, TimerOp
 from echoer_tui.engine.dispatch import Dispatcher, DispatchOutcome
 from echoer_tui.engine.transitions import (
     RUN_LABEL,
@@ -35,7 +38,14 @@ from echoer_tui.engine.transitions import (
     step_defs,
 )
 from echoer_tui.engine.wire import Ack, dispatch_body
-from echoer_tui.errors import AckError, InvalidOperationError, NotFoundError
+from echoer_tui.errors import (
+    AckError,
+    ConflictError,
+    InvalidOperationError,
+    NotFoundError,
+    StaleWriteError,
+    StoreError,
+)
 from echoer_tui.model.resources import (
     DEFAULT_RETRIES,
     DONE,
@@ -46,6 +56,7 @@ from echoer_tui.model.resources import (
     TIMEOUT,
     ActionSpec,
     Resource,
+    new_uuid,
 )
 from echoer_tui.storage.repository import Delete, Put, Query, Repository, Write
 
@@ -53,6 +64,22 @@ log = logging.getLogger(__name__)
 
 GC_INTERVAL_MAX = 60.0
 """Longest pause between two sweeps for finished runs (when `gc_after` is set)."""
+
+LEASE_SECONDS = 30.0
+"""On a shared store: how long a claimed timer is this process's alone, and how long an
+entered step may wait for its creator's dispatch before any process sends it."""
+
+CLAIM_BATCH = 100
+"""Timers claimed per query on a shared store."""
+
+CONTENTION_RETRIES = 20
+"""Times a transition is recomputed after another process changed its run first."""
+
+T = TypeVar("T")
+
+
+class _Contended(Exception):
+    """The store refused a commit because another process wrote first: read again, redo."""
 
 
 @dataclass
@@ -91,8 +118,14 @@ class Engine:
         retry_base: float = 1.0,
         gc_after: float | None = None,
         request_timeout: float = 10.0,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._repo = repo
+        self._claims = repo if isinstance(repo, TimerClaims) else None
+        """Set on a store shared by several engines: timers are claimed, not kept in memory."""
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{new_uuid()[:8]}"
+        self._lease = lease_seconds
+        self._claim_wake = asyncio.Event()
         self.ack_url = ack_url
         self._clock: Clock = clock or SystemClock()
         self._retry_base = retry_base
@@ -109,16 +142,22 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._gc_handle: TimerHandle | None = None
         self._started = False
+        self._loops: list[asyncio.Task[None]] = []
 
     # --- life ----------------------------------------------------------------------------
     async def start(self) -> None:
-        """Reload the delay queue and the uuid index, resume every run mid-flight, start timers."""
-        for timer in await self._repo.list(Query(TIMER_KIND)):
-            self._queue.added(DelayedOp.from_resource(timer))
-        for attempt in await self._repo.list(Query("step")):
-            meta = attempt["metadata"]
-            owner = str((attempt.get("spec") or {}).get("flow_id", ""))
-            self._by_uuid[str(meta["uuid"])] = (owner, str(meta["name"]))
+        """Reload the delay queue and the uuid index, resume every run mid-flight, start timers.
+
+        On a shared store the timers stay in the store (the claim loop takes them) and
+        the index fills on demand: other processes keep adding to both.
+        """
+        if self._claims is None:
+            for timer in await self._repo.list(Query(TIMER_KIND)):
+                self._queue.added(DelayedOp.from_resource(timer))
+            for attempt in await self._repo.list(Query("step")):
+                meta = attempt["metadata"]
+                owner = str((attempt.get("spec") or {}).get("flow_id", ""))
+                self._by_uuid[str(meta["uuid"])] = (owner, str(meta["name"]))
         self._started = True
         for flowrun in await self._repo.list(Query("flowrun")):
             name = str(flowrun["metadata"]["name"])
@@ -126,7 +165,14 @@ class Engine:
                 await self._recover(name)
             except Exception:  # one broken run must not keep the others from resuming
                 log.exception("could not resume flow run %s", name)
-        self._queue.start()
+        if self._claims is None:
+            self._queue.start()
+        else:
+            loop = asyncio.get_running_loop()
+            self._loops = [
+                loop.create_task(self._claim_loop(self._claims), name="echoer-claim-timers"),
+                loop.create_task(self._watch_timers(), name="echoer-watch-timers"),
+            ]
         self._arm_gc()
 
     async def close(self) -> None:
@@ -135,21 +181,28 @@ class Engine:
         self._queue.stop()
         if self._gc_handle is not None:
             self._gc_handle.cancel()
-        tasks = list(self._tasks)
+        tasks = [*self._loops, *self._tasks]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._claims is not None:
+            # What this process held is free for the others at once, not when leases end.
+            with contextlib.suppress(StoreError):
+                await self._claims.release_timers(self._owner)
         await self._dispatcher.close()
 
     # --- operations ----------------------------------------------------------------------
     async def launch(self, run: str) -> dict[str, Any]:
         """A flow run was just stored in state `ready`: enter its first declared step."""
-        async with self._lock(run):
+
+        async def work() -> Any:
             flowrun = await self._load_run(run)
             state = flowrun.spec.current_state
             if state != READY or flowrun.spec.attempts:
                 raise InvalidOperationError(f"flow run {run} has already started (it is {state})")
             return await self._commit(self._start(flowrun))
+
+        return await self._transact(run, work)
 
     async def ack(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """An action service (or a person) answers a step attempt (the `POST /step` body)."""
@@ -158,7 +211,8 @@ class Engine:
         if found is None:
             raise NotFoundError(f"no step attempt has uuid {msg.uuid!r}", field="uuid")
         run_name, attempt_name = found
-        async with self._lock(run_name):
+
+        async def work() -> Any:
             attempt = await self._get("step", attempt_name)
             flowrun = await self._get("flowrun", run_name)
             if attempt is None or flowrun is None:
@@ -209,7 +263,7 @@ class Engine:
                     "state": flowrun.spec.current_state,
                     "message": "progress recorded; the step keeps waiting",
                 }
-            self._end_attempt(change, attempt, msg.state, data=msg.data)
+            await self._end_attempt(change, attempt, msg.state, data=msg.data)
             if flowrun.spec.current_state == SUSPEND:
                 change.note(
                     f"step {step.name} answered {msg.state} while the run is paused; "
@@ -226,6 +280,8 @@ class Engine:
                 "state": stored["spec"]["current_state"],
                 "message": f"step {step.name} answered {msg.state}",
             }
+
+        return await self._transact(run_name, work)
 
     async def manual_ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         """Answer the attempt `run` currently waits on for `step`, as its action would."""
@@ -262,7 +318,8 @@ class Engine:
 
     async def pause(self, run: str) -> dict[str, Any]:
         """Hold the run: acks are recorded, no edge is followed, nothing is dispatched."""
-        async with self._lock(run):
+
+        async def work() -> Any:
             flowrun = await self._load_run(run)
             state = flowrun.spec.current_state
             if state == SUSPEND:
@@ -278,9 +335,12 @@ class Engine:
             change.note(f"paused at step {state}", state=SUSPEND)
             return await self._commit(change)
 
+        return await self._transact(run, work)
+
     async def resume(self, run: str) -> dict[str, Any]:
         """Continue a paused run: follow an ack recorded meanwhile, or dispatch what was held."""
-        async with self._lock(run):
+
+        async def work() -> Any:
             flowrun = await self._load_run(run)
             state = flowrun.spec.current_state
             if state != SUSPEND:
@@ -307,13 +367,16 @@ class Engine:
                     attempt=attempt,
                     state=attempt.spec.step_name,
                 )
-                if self._needs_dispatch(attempt, retry_due_only=True):
+                if await self._needs_dispatch(attempt, retry_due_only=True):
                     change.dispatch.append(attempt.name)
             return await self._commit(change)
 
+        return await self._transact(run, work)
+
     async def stop(self, run: str) -> dict[str, Any]:
         """End the run for good (it can still be re-run from a step)."""
-        async with self._lock(run):
+
+        async def work() -> Any:
             flowrun = await self._load_run(run)
             state = flowrun.spec.current_state
             if state in FINISHED_STATES:
@@ -321,14 +384,17 @@ class Engine:
             change = self._begin(flowrun)
             attempt = await self._current_attempt(flowrun)
             if attempt is not None and not is_finished(attempt.spec):
-                self._end_attempt(change, attempt, "", err="the run was stopped")
+                await self._end_attempt(change, attempt, "", err="the run was stopped")
             self._finish_run(change, STOPPED, "stop")
             change.note("stopped on request", state=STOPPED)
             return await self._commit(change)
 
+        return await self._transact(run, work)
+
     async def rerun(self, run: str, step: str) -> dict[str, Any]:
         """Start a stopped or done run again from `step`, as a new attempt."""
-        async with self._lock(run):
+
+        async def work() -> Any:
             flowrun = await self._load_run(run)
             state = flowrun.spec.current_state
             if state not in FINISHED_STATES:
@@ -343,9 +409,12 @@ class Engine:
             self._enter_step(change, target, "rerun")
             return await self._commit(change)
 
+        return await self._transact(run, work)
+
     async def delete_run(self, run: str) -> None:
         """Remove a run with its attempts, events and timers."""
-        async with self._lock(run):
+
+        async def work() -> Any:
             raw = await self._repo.get("flowrun", run)
             if raw is None:
                 raise NotFoundError(f"flow run {run} does not exist", field="name")
@@ -363,6 +432,9 @@ class Engine:
             for attempt in attempts:
                 self._by_uuid.pop(str(attempt["metadata"]["uuid"]), None)
                 self._sent_states.pop(str(attempt["metadata"]["uuid"]), None)
+
+        async with self._lock(run):
+            await work()
         self._locks.pop(run, None)
         self._ordinals.pop(run, None)
 
@@ -377,8 +449,8 @@ class Engine:
             if spec.get("current_state") in FINISHED_STATES and meta["updated_time"] < cutoff:
                 try:
                     await self.delete_run(str(meta["name"]))
-                except NotFoundError:
-                    continue
+                except (NotFoundError, StaleWriteError, ConflictError):
+                    continue  # another process deleted or changed it meanwhile
                 removed.append(str(meta["name"]))
         return removed
 
@@ -401,13 +473,21 @@ class Engine:
         enter(change.run.spec, step.name, trigger)
         change.touch(attempt)
         change.dispatch.append(attempt.name)
+        if self._claims is not None:
+            # In-flight work is a timer: if this process dies before the dispatch is
+            # recorded, another one claims the entry once the lease time has passed.
+            change.timers_added.append(
+                DelayedOp.for_attempt(
+                    change.now + self._lease, "dispatch", change.run.name, attempt.name
+                )
+            )
         change.note(
             f"entered step {step.name} (attempt {attempt.spec.attempt})",
             attempt=attempt,
             state=step.name,
         )
 
-    def _end_attempt(
+    async def _end_attempt(
         self,
         change: _Transition,
         attempt: Resource,
@@ -418,7 +498,7 @@ class Engine:
     ) -> None:
         finish_attempt(attempt.spec, state, change.now, data=data, err=err)
         self._sent_states.pop(attempt.metadata.uuid, None)
-        change.timers_removed += self._queue.of_attempt(attempt.name)
+        change.timers_removed += await self._timers(attempt.name)
         change.touch(attempt)
         if state:
             change.note(
@@ -456,13 +536,13 @@ class Engine:
             change.run.spec.last_err = err
 
     # --- dispatch ------------------------------------------------------------------------
-    def _needs_dispatch(self, attempt: Resource, *, retry_due_only: bool) -> bool:
+    async def _needs_dispatch(self, attempt: Resource, *, retry_due_only: bool) -> bool:
         """Not yet sent, not being sent, and no retry waiting for a later moment."""
         if is_finished(attempt.spec) or attempt.spec.dispatched_time:
             return False
         if attempt.name in self._dispatching:
             return False
-        retries = self._queue.of_attempt(attempt.name, "retry")
+        retries = await self._timers(attempt.name, "retry")
         if not retries:
             return True
         return retry_due_only and all(t.due <= self._clock.now() for t in retries)
@@ -520,7 +600,8 @@ class Engine:
     ) -> None:
         """Record a dispatch outcome; `sent_for` is the run as it was when the POST went out."""
         run = sent_for.name
-        async with self._lock(run):
+
+        async def work() -> Any:
             attempt = await self._get("step", attempt_name)
             if attempt is None:
                 return
@@ -542,7 +623,10 @@ class Engine:
                     return
             assert flowrun is not None
             change = self._begin(flowrun)
-            change.timers_removed += self._queue.of_attempt(attempt_name, "retry")
+            # The sending is done (or rescheduled): its retry or dispatch entry goes.
+            change.timers_removed += [
+                t for t in await self._timers(attempt_name) if t.op != "deadline"
+            ]
             change.touch(attempt)
             step = attempt.spec.step_name
             if outcome.ok:
@@ -556,7 +640,7 @@ class Engine:
                         event_type="warning",
                     )
                 if action is not None and action.timeout > 0:
-                    change.timers_removed += self._queue.of_attempt(attempt_name, "deadline")
+                    change.timers_removed += await self._timers(attempt_name, "deadline")
                     change.timers_added.append(
                         DelayedOp.for_attempt(
                             change.now + action.timeout, "deadline", run, attempt_name
@@ -582,8 +666,10 @@ class Engine:
                     )
                 else:
                     detail = f"dispatch failed after {limit} retries: {outcome.error}"
-                    self._end_or_hold(change, attempt, detail)
+                    await self._end_or_hold(change, attempt, detail)
             await self._commit(change)
+
+        return await self._transact(run, work)
 
     async def _record_sent(self, flowrun: Resource, attempt: Resource) -> None:
         if attempt.spec.dispatched_time:
@@ -594,9 +680,9 @@ class Engine:
         change.touch(attempt)
         await self._commit(change)
 
-    def _end_or_hold(self, change: _Transition, attempt: Resource, detail: str) -> None:
+    async def _end_or_hold(self, change: _Transition, attempt: Resource, detail: str) -> None:
         """The attempt ends in TIMEOUT; its edge is followed unless the run is paused."""
-        self._end_attempt(change, attempt, TIMEOUT, err=detail)
+        await self._end_attempt(change, attempt, TIMEOUT, err=detail)
         if change.run.spec.current_state != SUSPEND:
             self._follow(change, attempt, TIMEOUT, detail)
 
@@ -605,7 +691,8 @@ class Engine:
         self._spawn(self._fire(entry))
 
     async def _fire(self, entry: DelayedOp) -> None:
-        async with self._lock(entry.run):
+        async def work() -> bool:
+            """Handle the entry under the run's lock; whether the attempt is to be sent."""
             attempt = await self._get("step", entry.attempt)
             flowrun = await self._get("flowrun", entry.run)
             live = (
@@ -613,26 +700,78 @@ class Engine:
                 and flowrun is not None
                 and not is_finished(attempt.spec)
                 and flowrun.spec.current_attempt == attempt.metadata.uuid
+                # a sent attempt needs no retry or first dispatch any more
+                and (entry.op == "deadline" or not attempt.spec.dispatched_time)
             )
             if not live or attempt is None or flowrun is None:
-                if any(e.name == entry.name for e in self._queue.of_attempt(entry.attempt)):
-                    await self._repo.commit([entry.delete()])
-                    self._queue.removed(entry.name)
-                return
+                await self._drop_timer(entry)
+                return False
             if entry.op == "deadline":
                 action = await self._action(attempt.spec.action_run.action_name)
                 seconds = action.timeout if action is not None else 0
                 change = self._begin(flowrun)
-                self._end_or_hold(change, attempt, f"no ack within {seconds:g} s")
+                await self._end_or_hold(change, attempt, f"no ack within {seconds:g} s")
                 await self._commit(change)
-                return
-            if flowrun.spec.current_state == SUSPEND:
-                return  # held; `continue` dispatches it (the retry entry stays until then)
-        await self._dispatch(entry.attempt)
+                return False
+            # held while paused; `continue` dispatches it (the entry stays until then)
+            return bool(flowrun.spec.current_state != SUSPEND)
+
+        if await self._transact(entry.run, work):
+            await self._dispatch(entry.attempt)
+
+    async def _drop_timer(self, entry: DelayedOp) -> None:
+        """Delete an entry that has nothing left to do (its attempt ended or moved on)."""
+        if self._claims is None:
+            if any(e.name == entry.name for e in self._queue.of_attempt(entry.attempt)):
+                await self._repo.commit([entry.delete()])
+                self._queue.removed(entry.name)
+            return
+        with contextlib.suppress(NotFoundError, StaleWriteError):
+            await self._repo.commit([entry.delete()])  # unless another process did
+
+    async def _claim_loop(self, claims: TimerClaims) -> None:
+        """On a shared store: lease due timers, fire them, sleep until the next may be due."""
+        while self._started:
+            self._claim_wake.clear()
+            now = self._clock.now()
+            try:
+                claimed = await claims.claim_due_timers(now, self._owner, self._lease, CLAIM_BATCH)
+                for raw in claimed:
+                    self._spawn(self._fire(DelayedOp.from_resource(raw)))
+                if len(claimed) >= CLAIM_BATCH:
+                    continue
+                due = await claims.next_timer_due()
+            except StoreError as exc:
+                log.warning("cannot claim timers: %s", exc.message)
+                due = now + 1.0
+            if due is not None and due <= now:
+                # Due but not claimable yet (another process is taking it): look again soon.
+                await asyncio.sleep(0.01)
+                continue
+            if due is not None and due <= self._clock.now():
+                continue  # time moved on while we asked
+            # Another process's timers are announced by the watch; this cap covers a
+            # missed announcement.
+            wake_at = min(due if due is not None else now + self._lease, now + self._lease)
+            handle = self._clock.call_at(wake_at, self._claim_wake.set)
+            try:
+                await self._claim_wake.wait()
+            finally:
+                handle.cancel()
+
+    async def _watch_timers(self) -> None:
+        """Wake the claim loop whenever any process stores a timer."""
+        while self._started:
+            try:
+                async for change in self._repo.watch([TIMER_KIND], self._repo.seq):
+                    if change.op == "put":
+                        self._claim_wake.set()
+            except StoreError as exc:  # fell behind: nothing to replay, just watch on
+                log.warning("timer watch restarts: %s", exc.message)
 
     # --- recovery and gc -----------------------------------------------------------------
     async def _recover(self, run: str) -> None:
-        async with self._lock(run):
+        async def work() -> Any:
             flowrun = await self._get("flowrun", run)
             if flowrun is None:
                 return
@@ -653,8 +792,19 @@ class Engine:
             elif is_finished(attempt.spec) and attempt.spec.response.get("state"):
                 self._follow(change, attempt, str(attempt.spec.response["state"]))
                 await self._commit(change)
-            elif self._needs_dispatch(attempt, retry_due_only=False):
-                self._spawn(self._dispatch(attempt.name))
+            elif await self._needs_dispatch(attempt, retry_due_only=False):
+                if self._claims is None:
+                    self._spawn(self._dispatch(attempt.name))
+                elif not await self._timers(attempt.name):
+                    # A step entered without a dispatch entry (data from a single-process
+                    # store): give it one due now, so exactly one process claims and sends it.
+                    change.timers_added.append(
+                        DelayedOp.for_attempt(change.now, "dispatch", run, attempt.name)
+                    )
+                    change.write_run = False
+                    await self._commit(change)
+
+        return await self._transact(run, work)
 
     def _arm_gc(self) -> None:
         if self._gc_after is None or not self._started:
@@ -678,6 +828,34 @@ class Engine:
         ordinal = max(self._repo.seq, self._ordinals.get(flowrun.name, -1) + 1)
         self._ordinals[flowrun.name] = ordinal
         return _Transition(flowrun, self._clock.now(), ordinal)
+
+    async def _transact(self, run: str, work: Callable[[], Awaitable[T]]) -> T:
+        """Run `work` under the run's lock; redo it when another process wrote first.
+
+        The lock orders this process's transitions of a run; across processes the
+        store's version check does, and the loser reads the run again and recomputes
+        (finding, as often as not, that there is nothing left to do).
+        """
+        for _ in range(CONTENTION_RETRIES):
+            async with self._lock(run):
+                try:
+                    return await work()
+                except _Contended:
+                    continue
+        raise StoreError(
+            f"flow run {run} kept changing under this engine ({CONTENTION_RETRIES} tries); "
+            "try again"
+        )
+
+    async def _timers(self, attempt: str, op: TimerOp | None = None) -> list[DelayedOp]:
+        """The persisted entries of one attempt: kept in memory, or read from a shared store."""
+        if self._claims is None:
+            return self._queue.of_attempt(attempt, op)
+        found = [
+            DelayedOp.from_resource(raw)
+            for raw in await self._repo.list(Query(TIMER_KIND, prefix=f"{attempt}."))
+        ]
+        return [t for t in found if t.attempt == attempt and (op is None or t.op == op)]
 
     def _lock(self, run: str) -> asyncio.Lock:
         lock = self._locks.get(run)
@@ -759,12 +937,28 @@ class Engine:
         removed = {t.name: t for t in change.timers_removed}
         writes += [t.delete() for t in removed.values()]
         writes += [t.put() for t in change.timers_added]
-        # cast: Repository.list shadows the builtin in the protocol's annotations
-        stored = cast("Sequence[dict[str, Any] | None]", await self._repo.commit(writes))
-        for name in removed:
-            self._queue.removed(name)
-        for timer in change.timers_added:
-            self._queue.added(timer)
+        if self._claims is None:
+            # Armed before the commit returns: a reader who sees the commit may move the
+            # clock at once, and a due entry waits for this run's lock, held till then.
+            for timer in change.timers_added:
+                self._queue.added(timer)
+        try:
+            # cast: Repository.list shadows the builtin in the protocol's annotations
+            stored = cast("Sequence[dict[str, Any] | None]", await self._repo.commit(writes))
+        except Exception as exc:
+            for timer in change.timers_added:
+                self._queue.removed(timer.name)
+            if self._claims is None or not isinstance(
+                exc, StaleWriteError | ConflictError | NotFoundError
+            ):
+                raise  # on a store one process owns, a refusal is a bug, not a race
+            raise _Contended(str(exc)) from None
+        if self._claims is None:
+            for name in removed:
+                if name not in {t.name for t in change.timers_added}:
+                    self._queue.removed(name)
+        elif change.timers_added:
+            self._claim_wake.set()
         for attempt in change.attempts.values():
             self._by_uuid[attempt.metadata.uuid] = (change.run.name, attempt.name)
         for name in change.dispatch:
