@@ -78,6 +78,22 @@ CONTENTION_RETRIES = 20
 T = TypeVar("T")
 
 
+def _lease_from_env() -> float:
+    """`ECHOER_CLAIM_LEASE` (seconds) when set to a positive number, else LEASE_SECONDS.
+
+    How soon a dead process's work is taken over is an operator's trade-off against
+    sending a slow dispatch twice, so it can be tuned without code.
+    """
+    text = os.environ.get("ECHOER_CLAIM_LEASE", "")
+    try:
+        value = float(text)
+    except ValueError:
+        if text:
+            log.warning("ECHOER_CLAIM_LEASE=%r is not a number; using %g s", text, LEASE_SECONDS)
+        return LEASE_SECONDS
+    return value if value > 0 else LEASE_SECONDS
+
+
 class _Contended(Exception):
     """The store refused a commit because another process wrote first: read again, redo."""
 
@@ -118,13 +134,13 @@ class Engine:
         retry_base: float = 1.0,
         gc_after: float | None = None,
         request_timeout: float = 10.0,
-        lease_seconds: float = LEASE_SECONDS,
+        lease_seconds: float | None = None,
     ) -> None:
         self._repo = repo
         self._claims = repo if isinstance(repo, TimerClaims) else None
         """Set on a store shared by several engines: timers are claimed, not kept in memory."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{new_uuid()[:8]}"
-        self._lease = lease_seconds
+        self._lease = lease_seconds if lease_seconds is not None else _lease_from_env()
         self._claim_wake = asyncio.Event()
         self.ack_url = ack_url
         self._clock: Clock = clock or SystemClock()
