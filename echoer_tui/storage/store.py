@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -317,8 +318,24 @@ def _make_private_dir(directory: Path) -> None:
             os.chmod(directory, DIR_MODE)  # mkdir's mode passes through the umask
         elif not directory.is_dir():
             raise StoreError(f"the data directory {directory} is a file, not a directory")
+        else:
+            _make_existing_dir_private(directory)
     except OSError as exc:
         raise StoreError(f"cannot create the data directory {directory}: {exc.strerror}") from None
+
+
+def _make_existing_dir_private(directory: Path) -> None:
+    """Others must not read or plant files in a store: close an open directory we own,
+    refuse one that belongs to someone else (as PostgreSQL refuses such a data dir)."""
+    info = directory.stat()
+    if stat.S_IMODE(info.st_mode) & 0o077 == 0:
+        return
+    if info.st_uid != os.getuid():
+        raise StoreError(
+            f"the data directory {directory} is open to other users and belongs to uid "
+            f"{info.st_uid}; use a directory of your own (mode 0700)"
+        )
+    os.chmod(directory, DIR_MODE)
 
 
 def _recover(directory: Path) -> _Recovered:

@@ -278,11 +278,6 @@ def test_files_of_a_server_run_under_umask_0_are_owner_only(tmp_path: Path) -> N
     assert files == {name: 0o600 for name in files}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="echoer_tui/storage/store.py:300 _make_private_dir only sets 0o700 on a directory it "
-    "creates; an existing world-writable data dir is used as it is",
-)
 async def test_an_existing_world_writable_data_dir_is_refused_or_made_private(
     tmp_path: Path,
 ) -> None:
