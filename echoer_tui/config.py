@@ -55,6 +55,21 @@ def user_state_dir() -> Path:
     return user_state_path("echoer", appauthor=False)
 
 
+def private_state_dir() -> Path:
+    """The user state directory, created owner-only: shell history may hold FSL secrets."""
+    directory = user_state_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(directory, 0o700)
+    return directory
+
+
+def private_file(path: Path) -> Path:
+    """`path`, created empty with owner-only permissions if missing, and made owner-only."""
+    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+    return path
+
+
 def resolve_data_dir(flag: str | None) -> Path:
     """--data-dir, else ECHOER_DATA_DIR, else the platform's user data directory."""
     chosen = flag or os.environ.get("ECHOER_DATA_DIR")

@@ -27,7 +27,7 @@ from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
 
-from echoer_tui.config import user_state_dir
+from echoer_tui.config import private_file, private_state_dir
 from echoer_tui.fsl.highlight import FslLexer
 from echoer_tui.repl.completion import ShellCompleter
 from echoer_tui.repl.keys import make_key_bindings
@@ -80,10 +80,8 @@ def run_shell(args: argparse.Namespace) -> int:
 def _log_to_state_dir() -> None:
     """Engine and library logs go to a file: on the terminal they would tear the prompt."""
     try:
-        directory = user_state_dir()
-        directory.mkdir(parents=True, exist_ok=True)
         logging.basicConfig(
-            filename=directory / LOG_FILE,
+            filename=private_file(private_state_dir() / LOG_FILE),
             level=logging.WARNING,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
@@ -109,9 +107,7 @@ async def shell_on(workbench: Workbench) -> None:
 
 def _history() -> History:
     try:
-        directory = user_state_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        return FileHistory(str(directory / HISTORY_FILE))
+        return FileHistory(str(private_file(private_state_dir() / HISTORY_FILE)))
     except OSError:
         return InMemoryHistory()  # an unwritable state dir costs history, not the shell
 
