@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["bench.bench_parse", "bench.bench_store", "bench.bench_engine"]
+BENCHES = [
+    "bench.bench_parse",
+    "bench.bench_store",
+    "bench.bench_engine",
+    "bench.bench_load",
+    "bench.bench_reliability",
+    "bench.bench_scale",
+]
 
 
 def main() -> int:
