@@ -102,6 +102,8 @@ class EchoerApp(App[None]):
         self.workbench = workbench
         self.initial_run = initial_run
         self._pending_changes: list[Change] = []
+        self.watch_since = 0
+        """The seq the store watch started after (set when the app mounts)."""
 
     def on_mount(self) -> None:
         self.register_theme(THEME)
@@ -113,6 +115,10 @@ class EchoerApp(App[None]):
         self.install_screen(EventsScreen(self.workbench), "events")
         for name in SCREENS:
             self.add_mode(name, name)
+        # Read before any screen loads: the watch then brings what happens after those
+        # loads (a change in between may come twice, which screens take in their stride)
+        # and never replays the store's backlog.
+        self.watch_since = self.workbench.seq
         self.switch_mode("graph" if self.initial_run else "editor")
         self.follow_store()
 
@@ -122,7 +128,7 @@ class EchoerApp(App[None]):
         of runs moving at once cost a few redraws, not one per change."""
         for attempt in range(WATCH_RESTARTS + 1):
             try:
-                async for change in self.workbench.watch():
+                async for change in self.workbench.watch(since=self.watch_since):
                     self._pending_changes.append(change)
                     if len(self._pending_changes) == 1:
                         self.set_timer(BATCH_DELAY, self._deliver_changes)
@@ -135,6 +141,8 @@ class EchoerApp(App[None]):
                     f"live updates {'stopped' if last else 'restarted'}: {error.message}",
                     severity="error" if last else "warning",
                 )
+                # Screens reload on the reset below, so the watch starts from now again.
+                self.watch_since = self.workbench.seq
                 self._deliver_changes(reset=True)
 
     def _deliver_changes(self, reset: bool = False) -> None:

@@ -17,12 +17,12 @@ from echoer_tui.api.auth import BearerTokenMiddleware
 from echoer_tui.api.errors import EXCEPTION_HANDLERS, guarded
 from echoer_tui.api.openapi import build_document
 from echoer_tui.api.resources import resource_endpoints
-from echoer_tui.api.routing import ApiContext, Endpoint, EngineAck, JsonResponse
+from echoer_tui.api.routing import ApiContext, Endpoint, EngineAck, Handler, JsonResponse
 from echoer_tui.api.runs import run_endpoints
 from echoer_tui.api.schemas import HEALTH, OBJECT
 from echoer_tui.api.shell import shell_endpoints
 from echoer_tui.api.sse import watch_endpoint
-from echoer_tui.service.facade import Workbench
+from echoer_tui.service.facade import SEQ_HEADER, Workbench
 
 DEFAULT_MAX_BODY = 1 << 20
 
@@ -45,11 +45,26 @@ def create_app(
         Endpoint("GET", "/openapi.json", openapi, "This document", "meta", answer=OBJECT)
     )
     document = build_document(endpoints)  # includes itself, read by `openapi` above
-    routes = [Route(e.path, guarded(e.handler), methods=[e.method]) for e in endpoints]
+    routes = [
+        Route(e.path, guarded(_stamped(ctx, e.handler)), methods=[e.method]) for e in endpoints
+    ]
     middleware = [Middleware(BearerTokenMiddleware, token=token)] if token else []
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.api = ctx
     return app
+
+
+def _stamped(ctx: ApiContext, handler: Handler) -> Handler:
+    """Every answer says the store's change seq as it was *before* the handler read it,
+    so a client that loads and then watches from that seq misses nothing."""
+
+    async def stamp(request: Request) -> Response:
+        seq = ctx.workbench.seq
+        response = await handler(request)
+        response.headers[SEQ_HEADER] = str(seq)
+        return response
+
+    return stamp
 
 
 def _endpoints(ctx: ApiContext) -> list[Endpoint]:

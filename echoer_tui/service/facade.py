@@ -18,6 +18,10 @@ from echoer_tui.storage.repository import Change
 
 ReplyStatus = Literal["ok", "result", "error"]
 
+SEQ_HEADER = "X-Echoer-Seq"
+"""HTTP answers carry the store's change seq as it was when the server began the request,
+so a remote workbench knows where to watch from (`Workbench.seq`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -119,3 +123,8 @@ class Workbench(Protocol):
     @property
     def api_url(self) -> str:
         """Where the HTTP API answers (action services ack to `<api_url>/step`)."""
+
+    @property
+    def seq(self) -> int:
+        """The last committed change's seq as last seen: read it before loading, then
+        `watch(since=seq)` brings every change after what was loaded, and no backlog."""

@@ -150,6 +150,10 @@ class LocalWorkbench:
     def api_url(self) -> str:
         return self._api_url
 
+    @property
+    def seq(self) -> int:
+        return self._repo.seq
+
     def known_names(self, kind: str) -> Sequence[str]:
         kind = cmd.KIND_ALIASES.get(kind.lower(), kind)
         return sorted(self._names.get(kind, ()))

@@ -22,7 +22,7 @@ import orjson
 from echoer_tui import errors
 from echoer_tui.fsl.ast import Diagnostic, Span
 from echoer_tui.service import commands as cmd
-from echoer_tui.service.facade import Reply, RunArgs, Validation
+from echoer_tui.service.facade import SEQ_HEADER, Reply, RunArgs, Validation
 from echoer_tui.storage.repository import Change
 
 REQUEST_TIMEOUT = 30.0
@@ -102,10 +102,16 @@ class RemoteWorkbench:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client: httpx.AsyncClient | None = None
         self._names: dict[str, list[str]] = {}
+        self._seq = 0
 
     @property
     def api_url(self) -> str:
         return self._url
+
+    @property
+    def seq(self) -> int:
+        """The newest seq the server stamped on an answer (`start()` asks once)."""
+        return self._seq
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
@@ -141,6 +147,9 @@ class RemoteWorkbench:
             ) from None
         if response.status_code >= 400:
             raise error_from_response(response)
+        stamped = response.headers.get(SEQ_HEADER, "")
+        if stamped.isdigit():
+            self._seq = max(self._seq, int(stamped))
         return response.json()
 
     # --- the shell language -----------------------------------------------------------

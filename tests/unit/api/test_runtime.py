@@ -148,3 +148,21 @@ async def test_a_bad_store_url_is_a_clear_error_that_hides_the_password(tmp_path
         async with open_workbench(args):
             pass
     assert "pw" not in caught.value.message
+
+
+async def test_a_remote_workbench_knows_the_seq_and_watches_from_it(api: Stack) -> None:
+    remote = RemoteWorkbench(api.url)
+    await remote.start()
+    try:
+        assert remote.seq == api.store.seq
+        await remote.apply_fsl(api.fsl_action())
+        await remote.list("action")  # an answer stamps the seq the server had
+        assert remote.seq == api.store.seq > 0
+        since = remote.seq
+        changes = remote.watch(since=since)
+        await remote.apply_fsl(FLOW)
+        change = await asyncio.wait_for(anext(changes), WAIT)
+        await changes.aclose()  # type: ignore[attr-defined]
+        assert (change.kind, change.name) == ("flow", "my_flow") and change.seq > since
+    finally:
+        await remote.close()

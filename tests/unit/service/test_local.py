@@ -19,6 +19,7 @@ from echoer_tui.model.translate import Catalog, translate
 from echoer_tui.service.facade import RunArgs
 from echoer_tui.service.local import LocalWorkbench
 from echoer_tui.storage import open_store
+from echoer_tui.storage.memory import MemoryStore
 from tests.unit.model.builders import action, flow, flow_run, seed_actions, seed_flow, step
 from tests.unit.service.conftest import ActionService
 
@@ -284,3 +285,24 @@ async def test_watch_answers_the_state_and_a_hint(
     assert reply.status == "result"
     assert reply.text.startswith("flowrun r2 is ready: (no transitions yet)")
     assert "GET /watch" in reply.text
+
+
+async def test_seq_is_the_last_committed_change_and_watch_from_it_skips_the_backlog(
+    workbench: LocalWorkbench, store: MemoryStore
+) -> None:
+    before = workbench.seq
+    await workbench.apply_fsl(
+        'action a\n addr = "http://127.0.0.1:1/a";\n method = http;\n'
+        " args = (str p);\n return = (OK);\naction_end"
+    )
+    assert workbench.seq == store.seq > before
+    since = workbench.seq
+    changes = workbench.watch(["action"], since)
+    next_change = asyncio.ensure_future(anext(changes))
+    await workbench.apply_fsl(
+        'action b\n addr = "http://127.0.0.1:1/b";\n method = http;\n'
+        " args = (str p);\n return = (OK);\naction_end"
+    )
+    change = await asyncio.wait_for(next_change, 10)
+    await changes.aclose()  # type: ignore[attr-defined]
+    assert change.name == "b" and change.seq > since
