@@ -8,18 +8,25 @@ retried transitions) are held to the same behaviour as the single-process ones.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import tests.pg_server
 from echoer_tui.engine import Engine, ManualClock
 from echoer_tui.storage import open_store
 from echoer_tui.storage.memory import MemoryStore
 from echoer_tui.storage.repository import Repository
 from tests.unit.engine.loopback import AckReceiver, ActionService
-from tests.unit.postgres.conftest import pg_base_url, pg_url
+
+# The postgres conftest imports `pg_server` as a top-level module (tests/ on sys.path);
+# give it the same module under that name however this folder was imported.
+sys.modules.setdefault("pg_server", tests.pg_server)
+
+from tests.unit.postgres.conftest import pg_base_url, pg_url  # noqa: E402
 
 __all__ = ["pg_base_url", "pg_url"]  # the PostgreSQL fixtures, shared with tests/unit/postgres
 

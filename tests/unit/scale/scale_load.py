@@ -35,6 +35,7 @@ from tests.reliability.harness import (
     action_fsl,
     history_problems,
     post_fsl,
+    read_store,
     wait_until,
 )
 
@@ -127,14 +128,15 @@ async def read_runs(pg_url: str) -> tuple[dict[str, StoredRun], int]:
     return by_run, timers
 
 
-async def _count_done(store: PostgresStore) -> int:
-    return sum(
-        1 for r in await store.list(Query("flowrun")) if r["spec"]["current_state"] == "done"
-    )
+async def _count_done(client: httpx.AsyncClient, servers: Sequence[ServeProcess]) -> int:
+    """Runs done, as a live engine's API lists them (the embedded store is the server's alone)."""
+    live = next(s for s in servers if s.process is not None and s.process.poll() is None)
+    reply = await client.get(f"{live.url}/flowrun")
+    return sum(1 for r in reply.json() if r["spec"]["current_state"] == "done")
 
 
 async def scale_load(
-    pg_url: str,
+    pg_url: str | None,
     work_dir: Path,
     *,
     engines: int = 3,
@@ -144,16 +146,24 @@ async def scale_load(
     timeout: float = 120.0,
     seed: int = 1,
 ) -> ScaleReport:
-    """Drive `runs` flow runs through `engines` processes on one database; the report."""
-    servers = [
-        ServeProcess(work_dir / f"unused-{i}", extra=["--store", pg_url]) for i in range(engines)
-    ]
+    """Drive `runs` flow runs through `engines` processes on one database; the report.
+
+    With `pg_url` None: one process on the embedded TinyDB store in `work_dir` (the
+    single-process baseline).
+    """
+    if pg_url is None:
+        servers = [ServeProcess(work_dir / "data")]
+        engines = 1
+    else:
+        servers = [
+            ServeProcess(work_dir / f"unused-{i}", extra=["--store", pg_url])
+            for i in range(engines)
+        ]
     spreader = await AckSpreader([s.url for s in servers], seed).start()
     actions = DemoActions(
         engine_url=spreader.url, delay=0.0, fail_rate=fail_rate, seed=seed, ack_attempts=50
     )
     await actions.start()
-    store = await PostgresStore.open(pg_url)
     rng = random.Random(seed)
     names = [f"load_{i}" for i in range(runs)]
     try:
@@ -186,24 +196,33 @@ async def scale_load(
             await asyncio.gather(*(create(i, n) for i, n in enumerate(names)))
             if kill:
                 # Mid-load: some runs are done, the rest are moving on every engine.
-                await wait_until(
-                    lambda: _some_done(store, runs), timeout, "a third of the runs to finish"
-                )
+                async def some_done() -> bool:
+                    return await _count_done(client, servers) >= runs // 3
+
+                await wait_until(some_done, timeout, "a third of the runs to finish")
                 servers[-1].kill()
 
             async def all_done() -> bool:
-                return await _count_done(store) == runs
+                return await _count_done(client, servers) == runs
 
             await wait_until(all_done, timeout, f"all {runs} runs to be done")
             seconds = time.perf_counter() - started
-        await wait_until(lambda: _no_timers(store), 10.0, "the timers to be gone")
+            if pg_url is not None:
+
+                async def no_timers() -> bool:
+                    store = await PostgresStore.open(pg_url)
+                    try:
+                        return await store.count("timer") == 0
+                    finally:
+                        await store.close()
+
+                await wait_until(no_timers, 10.0, "the timers to be gone")
     finally:
-        await store.close()
         for server in servers:
             server.terminate()
         await actions.stop()
         await spreader.close()
-    by_run, timers = await read_runs(pg_url)
+    by_run, timers = await (read_runs(pg_url) if pg_url else read_store(work_dir / "data"))
     problems = [p for stored in by_run.values() for p in history_problems(stored, GRAPH)]
     refused = [
         f"{o.dispatch.flow_id}.{o.dispatch.step_name}: {o.error}"
@@ -224,11 +243,3 @@ async def scale_load(
         dict(spreader.forwarded),
         refused,
     )
-
-
-async def _some_done(store: PostgresStore, runs: int) -> bool:
-    return await _count_done(store) >= runs // 3
-
-
-async def _no_timers(store: PostgresStore) -> bool:
-    return await store.count("timer") == 0
