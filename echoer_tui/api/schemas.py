@@ -64,6 +64,11 @@ VALIDATION: Schema = {
         "ok": {"type": "boolean"},
         "statements": {"type": "integer"},
         "diagnostics": {"type": "array", "items": DIAGNOSTIC},
+        "applied": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "with allow_applied: statements the store holds as written",
+        },
     },
     "required": ["ok", "statements", "diagnostics"],
 }

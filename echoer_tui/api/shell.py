@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from echoer_tui.api.body import FSL_BODY, SHELL_BODY
 from echoer_tui.api.errors import diagnostic_to_dict
-from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse
+from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, QueryParam
 from echoer_tui.api.schemas import REPLY, VALIDATION
 from echoer_tui.errors import EchoerError
 from echoer_tui.service import commands as cmd
@@ -35,6 +35,7 @@ def validation_to_dict(validation: Validation) -> dict[str, Any]:
         "ok": validation.ok,
         "statements": validation.statements,
         "diagnostics": [diagnostic_to_dict(d) for d in validation.diagnostics],
+        "applied": list(validation.applied),
     }
 
 
@@ -52,6 +53,15 @@ def refuse_server_files(statement: str) -> None:
         )
 
 
+def _flag(text: str, field: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no", ""):
+        return False
+    raise EchoerError(f"{field}: expected true or false, got {text!r}", field=field)
+
+
 def shell_endpoints(ctx: ApiContext) -> list[Endpoint]:
     async def execute(request: Request) -> Response:
         body = await ctx.body(request, SHELL_BODY)
@@ -60,7 +70,9 @@ def shell_endpoints(ctx: ApiContext) -> list[Endpoint]:
 
     async def validate(request: Request) -> Response:
         body = await ctx.body(request, FSL_BODY)
-        return JsonResponse(validation_to_dict(await ctx.workbench.validate(body["data"])))
+        allow_applied = _flag(request.query_params.get("allow_applied", "false"), "allow_applied")
+        validation = await ctx.workbench.validate(body["data"], allow_applied=allow_applied)
+        return JsonResponse(validation_to_dict(validation))
 
     async def apply(request: Request) -> Response:
         body = await ctx.body(request, FSL_BODY)
@@ -84,6 +96,13 @@ def shell_endpoints(ctx: ApiContext) -> list[Endpoint]:
             "Check an FSL document against the store without writing",
             "shell",
             body=FSL_BODY,
+            query=(
+                QueryParam(
+                    "allow_applied",
+                    "a statement the store already holds as written is no error",
+                    {"type": "boolean"},
+                ),
+            ),
             answer=VALIDATION,
         ),
         Endpoint(

@@ -60,6 +60,8 @@ class EditorScreen(Screen[None]):
         self.path: Path | None = None
         self._validate_timer: Timer | None = None
         self._generation = 0
+        self.applied: tuple[str, ...] = ()
+        """Statements of the document the store already holds as written."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-pane"):
@@ -99,9 +101,11 @@ class EditorScreen(Screen[None]):
 
     @work(exclusive=True, group="validate", exit_on_error=False)
     async def validate_document(self, text: str, generation: int) -> None:
-        validation = await self.workbench.validate(text)
+        # What was just submitted stays in the document: as written, it is no error.
+        validation = await self.workbench.validate(text, allow_applied=True)
         if generation != self._generation:
             return  # typed on meanwhile; a newer validation is coming
+        self.applied = validation.applied
         self.editor.set_diagnostics(validation.diagnostics)
         self._show_status()
 
@@ -117,6 +121,8 @@ class EditorScreen(Screen[None]):
         warnings = len(editor.diagnostics) - errors
         counts = f"  {errors} error(s) {warnings} warning(s)" if editor.diagnostics else "  ✓"
         status = Text(where + counts)
+        if self.applied:
+            status.append(f"  {len(self.applied)} already applied", style="dim")
         diag = editor.diagnostic_at_cursor()
         if diag is not None:
             status.append("   " + str(diag), style="red" if diag.severity == "error" else "yellow")

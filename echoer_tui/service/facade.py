@@ -48,6 +48,8 @@ class Validation:
 
     diagnostics: tuple[Diagnostic, ...] = ()
     statements: int = 0
+    applied: tuple[str, ...] = ()
+    """With `allow_applied`: statements the store already holds as written (`kind name`)."""
 
     @property
     def ok(self) -> bool:
@@ -74,8 +76,12 @@ class Workbench(Protocol):
     async def execute(self, statement: str) -> Reply:
         """Run one statement and answer as the original shell did; never raises."""
 
-    async def validate(self, text: str) -> Validation:
-        """Parse and translate `text` against the store without writing anything."""
+    async def validate(self, text: str, *, allow_applied: bool = False) -> Validation:
+        """Parse and translate `text` against the store without writing anything.
+
+        With `allow_applied`, a statement whose name is taken by a resource of the same
+        definition is no error (it is listed in `applied`): the editor's document still
+        holds what was just submitted. A different definition under a taken name is."""
 
     async def apply_fsl(self, text: str) -> builtins.list[Reply]:
         """Create every statement of an FSL document, in order, one reply per statement."""

@@ -40,9 +40,11 @@ from echoer_tui.model.translate import (
     RESOURCE_KIND,
     ActionSignature,
     Catalog,
+    TranslatedStatement,
     Translation,
     instantiate,
     translate,
+    translate_statement,
 )
 from echoer_tui.service import commands as cmd
 from echoer_tui.service.facade import Reply, RunArgs, Validation
@@ -225,12 +227,38 @@ class LocalWorkbench:
         return Reply("result", text, data=resource)
 
     # --- FSL -----------------------------------------------------------------------------
-    async def validate(self, text: str) -> Validation:
+    async def validate(self, text: str, *, allow_applied: bool = False) -> Validation:
         document = parse(text)
-        translation = await self._translate(document)
+        catalog = await self._catalog(document)
+        applied: builtins.list[TranslatedStatement] = []
+        if allow_applied:
+            applied = await self._applied(document, catalog)
+            catalog = _without(catalog, [(r.kind, r.name) for r in applied])
+        translation = translate(document.statements, catalog)
         return Validation(
-            _merge(document.diagnostics, translation.diagnostics), len(document.statements)
+            _merge(document.diagnostics, translation.diagnostics),
+            len(document.statements),
+            tuple(f"{r.kind} {r.name}" for r in applied),
         )
+
+    async def _applied(
+        self, document: Document, catalog: Catalog
+    ) -> builtins.list[TranslatedStatement]:
+        """Statements whose name is taken by a stored resource of the same definition."""
+        found: builtins.list[TranslatedStatement] = []
+        seen: set[tuple[str, str]] = set()
+        for statement in document.statements:
+            kind = RESOURCE_KIND[statement.kind]
+            if (kind, statement.name) in seen or not catalog.taken(kind, statement.name):
+                continue  # only the first statement of a name can be the stored one
+            seen.add((kind, statement.name))
+            result = translate_statement(statement, _without(catalog, [(kind, statement.name)]))
+            stored = await self._repo.get(kind, statement.name)
+            if result.resource is None or stored is None:
+                continue
+            if definition(result.resource) == definition(stored):
+                found.append(result)
+        return found
 
     async def apply_fsl(self, text: str) -> list[Reply]:
         document = parse(text)
@@ -413,6 +441,33 @@ async def _redacted_changes(changes: AsyncIterator[Change]) -> AsyncIterator[Cha
         close = getattr(changes, "aclose", None)
         if close is not None:
             await close()
+
+
+def _without(catalog: Catalog, taken: Iterable[tuple[str, str]]) -> Catalog:
+    """The catalog with these (kind, name) no longer taken (actions keep their signature)."""
+    names = dict(catalog.names)
+    for kind, name in taken:
+        names[kind] = names.get(kind, frozenset()) - {name}
+    return Catalog(catalog.actions, names)
+
+
+def definition(resource: dict[str, Any]) -> Any:
+    """What FSL says of a resource, without what running it changed (state, uuids,
+    reference counts): two resources with equal definitions came from the same FSL."""
+    kind = resource["metadata"].get("kind")
+    spec = resource.get("spec") or {}
+    if kind == "action":
+        return {k: v for k, v in spec.items() if k != "reference_count"}
+    if kind == "flowrun":
+        return [
+            (
+                step["metadata"]["name"],
+                step["spec"].get("type"),
+                {k: v for k, v in step["spec"]["action_run"].items() if k != "done"},
+            )
+            for step in spec.get("steps") or ()
+        ]
+    return spec
 
 
 def _kind(word: str) -> str:

@@ -182,11 +182,13 @@ class RemoteWorkbench:
             )
         return Reply("ok", f"{len(replies)} statement(s) from {file}")
 
-    async def validate(self, text: str) -> Validation:
-        data = await self._call("POST", "/validate", {"data": text})
+    async def validate(self, text: str, *, allow_applied: bool = False) -> Validation:
+        params = {"allow_applied": "true"} if allow_applied else None
+        data = await self._call("POST", "/validate", {"data": text}, params=params)
         return Validation(
             diagnostics=tuple(diagnostic_from_dict(d) for d in data.get("diagnostics") or []),
             statements=int(data.get("statements", 0)),
+            applied=tuple(str(a) for a in data.get("applied") or ()),
         )
 
     async def apply_fsl(self, text: str) -> builtins.list[Reply]:

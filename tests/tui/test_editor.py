@@ -77,3 +77,28 @@ async def test_save_then_open_an_fsl_file(workbench: Workbench, tmp_path: Path) 
         await until(pilot, lambda: isinstance(app.screen, PathModal))
         await pilot.press("enter")  # the modal offers the saved path
         await until(pilot, lambda: editor.text == "# saved\n")
+
+
+async def test_after_submit_the_editor_shows_no_already_exists_errors(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    action = (
+        f'action deploy\n addr = "{action_service.url}/d";\n method = http;\n'
+        " args = (str p);\n return = (OK | NO);\naction_end\n"
+    )
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, EditorScreen)
+        editor = screen.query_one("#editor", FlowEditor)
+        flow = 'flow f\n step A => (OK->done) { action = "deploy"; };\nflow_end\n'
+        editor.load_text(action + flow)
+        await pilot.press("f8")
+        await until(pilot, lambda: screen.applied == ("action deploy", "flow f"))
+        assert not [d for d in editor.diagnostics if d.severity == "error"]
+        status = str(screen.query_one("#editor-status").render())
+        assert "2 already applied" in status and "0 error(s)" in status
+        # Changing what was applied, under the same name, is an error again.
+        editor.load_text(action.replace("OK | NO", "OK | NO | MAYBE"))
+        await until(pilot, lambda: any("already exists" in d.message for d in editor.diagnostics))
+        assert screen.applied == ()

@@ -166,3 +166,22 @@ async def test_a_remote_workbench_knows_the_seq_and_watches_from_it(api: Stack) 
         assert (change.kind, change.name) == ("flow", "my_flow") and change.seq > since
     finally:
         await remote.close()
+
+
+async def test_a_remote_validate_allows_what_is_applied(api: Stack) -> None:
+    remote = RemoteWorkbench(api.url)
+    await remote.start()
+    try:
+        text = api.fsl_action() + FLOW
+        assert [r.status for r in await remote.apply_fsl(text)] == ["ok", "ok"]
+        assert not (await remote.validate(text)).ok
+        lenient = await remote.validate(text, allow_applied=True)
+        assert lenient.ok and lenient.applied == ("action ci", "flow my_flow")
+        changed = await remote.validate(FLOW.replace("FAIL->A", "FAIL->done"), allow_applied=True)
+        assert not changed.ok and changed.applied == ()
+    finally:
+        await remote.close()
+    refused = await api.client.post(
+        "/validate", params={"allow_applied": "maybe"}, json={"data": FLOW}
+    )
+    assert refused.status_code == 400 and "allow_applied" in refused.text
