@@ -18,6 +18,9 @@ from textual.widgets import Input, TextArea
 from echoer_tui.config import Listen
 from echoer_tui.runtime import embedded
 from echoer_tui.service.facade import Workbench
+from tests.support.fsl_samples import readme_at as readme_fsl
+
+__all__ = ["SIZE", "ActionService", "readme_fsl", "until"]
 
 SIZE = (120, 36)
 
@@ -69,49 +72,6 @@ async def action_service() -> AsyncIterator[ActionService]:
 async def workbench(tmp_path: Path) -> AsyncIterator[Workbench]:
     async with embedded(tmp_path / "data", Listen("127.0.0.1", 0)) as bench:
         yield bench
-
-
-def readme_fsl(url: str) -> str:
-    """The README's five actions and `my_flow_run`, with the actions at `url`."""
-    actions = [
-        ("ci", "ci", "str project,str version,int retry_count", "SUCCESS | FAIL"),
-        ("approval", "approval", "str work_order,int version", "AGREE | REJECT | NEXT | FAIL"),
-        ("deploy_1", "deploy", "str project, int version", "SUCCESS | FAIL"),
-        ("approval_2", "approval2", "str project, int version", "AGREE | REJECT | FAIL"),
-        ("notify", "notify", "str project, int version", "SUCCESS | FAIL"),
-    ]
-    parts = [
-        f'action {name}\n\taddr = "{url}/{path}";\n\tmethod = http;\n'
-        f"\targs = ({args});\n\treturn = ({states});\naction_end\n/\n"
-        for name, path, args, states in actions
-    ]
-    parts.append(
-        """flow_run my_flow_run
-\tstep A => (SUCCESS->D | FAIL->A) {
-\t\taction = "ci";
-\t\targs = (project="https://github.com/yametech/compass.git",version="v0.1.0",retry_count=10);
-\t};
-\tstep D => ( AGREE -> B | REJECT -> C | NEXT -> E | FAIL -> D ) {
-\t\taction="approval";
-\t\targs=(work_order="nz00001",version=12343);
-\t};
-\tstep B => (FAIL->B | SUCCESS->C) {
-\t\taction="deploy_1";
-\t\targs=(project="nz00001",version=12343);
-\t};
-\tstep E => (REJECT->C | AGREE->B | FAIL->E) {
-\t\taction="approval_2";
-\t\targs=(project="nz00001",version=12343);
-\t};
-    step C => (SUCCESS->done | FAIL->C){
-        action="notify";
-        args=(project="nz00001",version=12343);
-    };
-flow_run_end
-/
-"""
-    )
-    return "".join(parts)
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:

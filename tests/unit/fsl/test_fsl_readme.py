@@ -9,91 +9,10 @@ from echoer_tui.fsl import (
     FlowRunDecl,
     parse,
 )
+from tests.support.fsl_samples import EXAMPLE_FLOW, README_ACTIONS, README_FLOW_RUN
 
-README = """\
-action ci
-\taddr = "http://localhost:18080/ci";
-\tmethod = http;
-\targs = (str project,str version,int retry_count);
-\treturn = (SUCCESS | FAIL);
-action_end
-/
-
-action approval
-\taddr = "http://localhost:18080/approval";
-\tmethod = http;
-\targs = (str work_order,int version);
-\treturn = (AGREE | REJECT | NEXT | FAIL);
-action_end
-/
-
-action deploy_1
-\taddr = "http://localhost:18080/deploy";
-\tmethod = http;
-\targs = (str project, int version);
-\treturn = (SUCCESS | FAIL);
-action_end
-/
-
-action approval_2
-\taddr = "http://localhost:18080/approval2";
-\tmethod = http;
-\targs = (str project, int version);
-\treturn = (AGREE | REJECT | FAIL);
-action_end
-/
-
-action notify
-\taddr = "http://localhost:18080/notify";
-\tmethod = http;
-\targs = (str project, int version);
-\treturn = (SUCCESS | FAIL);
-action_end
-/
-
-flow my_flow
-\tstep A => (SUCCESS->D | FAIL->A) {
-        action = "ci";
-\t};
-\tdeci D => ( AGREE -> B | REJECT -> C | NEXT -> E | FAIL -> D ) {
-\t\taction="approval";
-\t};
-\tstep B => (FAIL->B | SUCCESS->C) {
-\t\taction="deploy_1";
-\t};
-\tSTEP E => (REJECT->C | AGREE->B | FAIL->E) {
-\t\taction="approval_2";
-\t};
-    step C => (FAIL->C) {
-        action="notify";
-    };
-flow_end
-/
-
-flow_run my_flow_run
-\tstep A => (SUCCESS->D | FAIL->A) {
-\t\taction = "ci";
-\t\targs = (project="https://github.com/yametech/compass.git",version="v0.1.0",retry_count=10);
-\t};
-\tstep D => ( AGREE -> B | REJECT -> C | NEXT -> E | FAIL -> D ) {
-\t\taction="approval";
-\t\targs=(work_order="nz00001",version=12343);
-\t};
-\tstep B => (FAIL->B | SUCCESS->C) {
-\t\taction="deploy_1";
-\t\targs=(project="nz00001",version=12343);
-\t};
-\tstep E => (REJECT->C | AGREE->B | FAIL->E) {
-\t\taction="approval_2";
-\t\targs=(project="nz00001",version=12343);
-\t};
-    step C => (SUCCESS->done | FAIL->C){
-        action="notify";
-        args=(project="nz00001",version=12343);
-    };
-flow_run_end
-/
-"""
+README = README_ACTIONS + "\n" + EXAMPLE_FLOW + "\n" + README_FLOW_RUN
+"""The README's actions, the example's `flow my_flow`, then the README's flow_run."""
 
 
 def test_readme_example_parses_without_diagnostics() -> None:

@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
-from pg_server import URL_VARIABLE, PgUnavailable, start_server
 
 from echoer_tui.storage.postgres import PostgresStore
+from tests.pg_server import URL_VARIABLE, PgUnavailable, start_server
 
 _schemas = itertools.count(1)
 

@@ -7,7 +7,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from pg_server import free_port
 from storage.conftest import sample
 
 from echoer_tui.errors import ConflictError, EchoerError, StoreError
@@ -16,6 +15,7 @@ from echoer_tui.model.resources import KINDS
 from echoer_tui.storage import JournalStore, MemoryStore, Put, Query, open_store
 from echoer_tui.storage.postgres import PostgresStore
 from echoer_tui.storage.urls import open_store_url
+from tests.pg_server import free_port
 
 
 async def fill(directory: Path) -> dict[str, list[dict[str, object]]]:

@@ -3,42 +3,17 @@ shell session over it whose output is recorded line by line."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from echoer_tui.config import Listen
-from echoer_tui.repl.session import Role, ShellSession
+from echoer_tui.repl.session import ShellSession
 from echoer_tui.runtime import embedded
 from echoer_tui.service.facade import Workbench
-
-
-@dataclass
-class Transcript:
-    """What the shell wrote, with a way to wait for a line without sleeping."""
-
-    lines: list[tuple[str, Role]] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def write(self, text: str, role: Role) -> None:
-        self.lines.append((text, role))
-        self.changed.set()
-
-    def texts(self) -> list[str]:
-        return [text for text, _ in self.lines]
-
-    async def wait_for(self, needle: str, timeout: float = 10.0) -> str:
-        async with asyncio.timeout(timeout):
-            while True:
-                for text, _ in self.lines:
-                    if needle in text:
-                        return text
-                self.changed.clear()
-                await self.changed.wait()
+from tests.support.transcript import Transcript
 
 
 @pytest.fixture

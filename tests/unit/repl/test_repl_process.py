@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from repl_seed import ACTIONS, FLOW
+from tests.support.fsl_samples import FINISHING_FLOW, README_ACTIONS
 
 
 def run_repl(tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +24,8 @@ def run_repl(tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_piped_seed_transcript(tmp_path: Path) -> None:
-    script = FLOW + ACTIONS + FLOW + "get flow my_flow\nexit\nlist flow\n"
+    seed = FINISHING_FLOW + README_ACTIONS + FINISHING_FLOW
+    script = seed + "get flow my_flow\nexit\nlist flow\n"
     done = run_repl(tmp_path, script)
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stdout  # no colour codes into a pipe

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import Transcript
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -13,6 +12,7 @@ from prompt_toolkit.output import DummyOutput
 from echoer_tui.repl.session import BYE, ShellSession
 from echoer_tui.repl.shell import banner, interactive, make_prompt_session
 from echoer_tui.service.facade import Workbench
+from tests.support.transcript import Transcript
 
 ENTER = "\r"
 CTRL_C = "\x03"

@@ -6,17 +6,16 @@ import asyncio
 import json
 from pathlib import Path
 
-from conftest import Transcript
-from repl_seed import ACTIONS, FLOW
-
 from echoer_tui.repl.session import BYE, ShellSession
 from echoer_tui.repl.shell import Foreground
 from echoer_tui.service.facade import Workbench
+from tests.support.fsl_samples import FINISHING_FLOW, README_ACTIONS
+from tests.support.transcript import Transcript
 
 
 async def test_the_seed_transcript(shell: ShellSession, transcript: Transcript) -> None:
     # A flow naming actions that do not exist yet is refused, naming them.
-    assert await shell.submit(FLOW)
+    assert await shell.submit(FINISHING_FLOW)
     ((refusal, role),) = transcript.lines
     assert role == "error"
     assert refusal.startswith("E| ")
@@ -24,11 +23,11 @@ async def test_the_seed_transcript(shell: ShellSession, transcript: Transcript) 
 
     # Five actions pasted at once: five replies, each OK, in order.
     transcript.lines.clear()
-    await shell.submit(ACTIONS)
+    await shell.submit(README_ACTIONS)
     assert transcript.lines == [("OK", "ok")] * 5
 
     transcript.lines.clear()
-    await shell.submit(FLOW)
+    await shell.submit(FINISHING_FLOW)
     assert transcript.lines == [("OK", "ok")]
 
     transcript.lines.clear()
@@ -43,7 +42,7 @@ async def test_the_seed_transcript(shell: ShellSession, transcript: Transcript) 
 
 
 async def test_statements_typed_line_by_line(shell: ShellSession, transcript: Transcript) -> None:
-    for line in ACTIONS.splitlines()[:6]:
+    for line in README_ACTIONS.splitlines()[:6]:
         await shell.submit(line)
         assert shell.prompt() == "… "
         assert transcript.lines == []
@@ -66,7 +65,7 @@ async def test_fsl_errors_carry_line_column_and_a_caret(
 
 
 async def test_one_line_commands_and_help(shell: ShellSession, transcript: Transcript) -> None:
-    await shell.submit(ACTIONS)
+    await shell.submit(README_ACTIONS)
     transcript.lines.clear()
     await shell.submit("LIST ACTION")
     ((table, role),) = transcript.lines
@@ -102,7 +101,7 @@ async def test_load_reads_the_file_here(
     shell: ShellSession, transcript: Transcript, tmp_path: Path
 ) -> None:
     file = tmp_path / "seed.fsl"
-    file.write_text(ACTIONS + "\n" + FLOW, encoding="utf-8")
+    file.write_text(README_ACTIONS + "\n" + FINISHING_FLOW, encoding="utf-8")
     await shell.submit(f"load {file}")
     assert transcript.lines == [("OK", "ok")] * 6
 
@@ -211,7 +210,7 @@ async def test_the_same_shell_against_a_running_server(
     await remote.start()
     try:
         shell = ShellSession(remote, transcript.write)
-        await shell.submit(ACTIONS + FLOW)
+        await shell.submit(README_ACTIONS + FINISHING_FLOW)
         await shell.submit("get flow my_flow")
         assert [role for _, role in transcript.lines] == ["ok"] * 6 + ["result"]
         assert json.loads(transcript.texts()[-1].removeprefix("R| "))["metadata"]["name"] == (

@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from repl_seed import ACTIONS, FLOW
+
+from tests.support.fsl_samples import FINISHING_FLOW, README_ACTIONS
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>]|\x1b\][^\x07]*\x07|\r")
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
@@ -119,15 +120,15 @@ def test_the_seed_transcript_in_a_terminal(repl: tuple[Terminal, subprocess.Pope
     term.wait_for("=( °w° )=")
     term.wait_for(re.compile(r"^>", re.MULTILINE))
 
-    term.paste(FLOW)
+    term.paste(FINISHING_FLOW)
     term.send("\r")
     term.wait_for(re.compile(r"^E\| .*\bci\b", re.MULTILINE))
 
-    term.paste(ACTIONS)
+    term.paste(README_ACTIONS)
     term.send("\r")
     term.wait_for(re.compile(r"^OK$", re.MULTILINE), count=5)
 
-    term.paste(FLOW)
+    term.paste(FINISHING_FLOW)
     term.send("\r")
     term.wait_for(re.compile(r"^OK$", re.MULTILINE), count=6)
 
