@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -19,6 +18,7 @@ from echoer_tui.config import Listen
 from echoer_tui.runtime import embedded
 from echoer_tui.service.facade import Workbench
 from tests.support.fsl_samples import readme_at as readme_fsl
+from tests.support.services import ActionService
 
 __all__ = ["SIZE", "ActionService", "readme_fsl", "until"]
 
@@ -33,39 +33,10 @@ def _quiet_cursor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
-class ActionService:
-    """A real HTTP action service on 127.0.0.1 that records dispatches and answers 200."""
-
-    def __init__(self) -> None:
-        self.dispatches: list[dict[str, Any]] = []
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/{name}", self._on_dispatch)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _on_dispatch(self, request: web.Request) -> web.Response:
-        self.dispatches.append(await request.json())
-        return web.json_response({})
-
-
 @pytest.fixture
 async def action_service() -> AsyncIterator[ActionService]:
-    service = ActionService()
-    await service.start()
-    try:
+    async with ActionService() as service:
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture

@@ -7,55 +7,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from echoer_tui.demo.actions import AckScript, DemoActions, fail_like
 from echoer_tui.errors import EchoerError
-
-
-class StepReceiver:
-    """A real loopback HTTP server that plays the engine's `POST /step`."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        self.acks: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self.statuses = list(statuses or [])
-        self.arrived = asyncio.Condition()
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-
-    async def _on_step(self, request: web.Request) -> web.Response:
-        status = self.statuses.pop(0) if self.statuses else 200
-        async with self.arrived:
-            if status == 200:
-                self.acks.append(await request.json())
-                self.headers.append(dict(request.headers))
-            self.arrived.notify_all()
-        return web.json_response({}, status=status)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/step", self._on_step)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        assert self._runner is not None
-        await self._runner.cleanup()
-
-    async def wait(self, count: int) -> list[dict[str, Any]]:
-        async with asyncio.timeout(10), self.arrived:
-            await self.arrived.wait_for(lambda: len(self.acks) >= count)
-        return self.acks
+from tests.support.services import AckReceiver
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[StepReceiver]:
-    server = StepReceiver()
+async def receiver() -> AsyncIterator[AckReceiver]:
+    server = AckReceiver()
     await server.start()
     yield server
     await server.stop()
@@ -80,7 +41,7 @@ async def post(url: str, body: Any, headers: dict[str, str] | None = None) -> tu
         return response.status, await response.json()
 
 
-async def test_dispatch_answers_200_and_acks_the_first_state(receiver: StepReceiver) -> None:
+async def test_dispatch_answers_200_and_acks_the_first_state(receiver: AckReceiver) -> None:
     async with DemoActions(engine_url=receiver.url, delay=0, token="s3cret") as services:
         body = dispatch_body("A", "u-1", ["SUCCESS", "FAIL"], project="p", retry_count=10)
         status, _ = await post(services.url("ci"), body)
@@ -97,7 +58,7 @@ async def test_dispatch_answers_200_and_acks_the_first_state(receiver: StepRecei
     assert services.dispatches[0].args == {"project": "p", "retry_count": 10}
 
 
-async def test_script_gives_the_nth_state_and_repeats_the_last(receiver: StepReceiver) -> None:
+async def test_script_gives_the_nth_state_and_repeats_the_last(receiver: AckReceiver) -> None:
     script = "A=FAIL,FAIL,SUCCESS;D=REJECT"
     async with DemoActions(engine_url=receiver.url, delay=0, script=script) as services:
         for n in range(4):
@@ -114,7 +75,7 @@ async def test_script_gives_the_nth_state_and_repeats_the_last(receiver: StepRec
     ]
 
 
-async def test_resent_dispatch_of_one_attempt_gets_the_same_answer(receiver: StepReceiver) -> None:
+async def test_resent_dispatch_of_one_attempt_gets_the_same_answer(receiver: AckReceiver) -> None:
     async with DemoActions(engine_url=receiver.url, delay=0, script="A=FAIL,SUCCESS") as services:
         await post(services.url("ci"), dispatch_body("A", "same", ["SUCCESS", "FAIL"]))
         await receiver.wait(1)
@@ -123,7 +84,7 @@ async def test_resent_dispatch_of_one_attempt_gets_the_same_answer(receiver: Ste
     assert [a["ackState"] for a in receiver.acks] == ["FAIL", "FAIL"]
 
 
-async def test_script_state_the_step_does_not_declare_falls_back(receiver: StepReceiver) -> None:
+async def test_script_state_the_step_does_not_declare_falls_back(receiver: AckReceiver) -> None:
     lines: list[str] = []
     async with DemoActions(
         engine_url=receiver.url, delay=0, script="A=MAYBE", log=lines.append
@@ -134,7 +95,7 @@ async def test_script_state_the_step_does_not_declare_falls_back(receiver: StepR
     assert any("MAYBE" in line and "SUCCESS" in line for line in lines)
 
 
-async def test_fail_rate_with_a_seed_is_reproducible(receiver: StepReceiver) -> None:
+async def test_fail_rate_with_a_seed_is_reproducible(receiver: AckReceiver) -> None:
     async def outcomes(seed: int) -> list[str]:
         async with DemoActions(
             engine_url=receiver.url, delay=0, fail_rate=0.5, seed=seed
@@ -151,7 +112,7 @@ async def test_fail_rate_with_a_seed_is_reproducible(receiver: StepReceiver) -> 
     assert set(first) == {"AGREE", "NEXT"}
 
 
-async def test_fail_rate_one_always_picks_fail(receiver: StepReceiver) -> None:
+async def test_fail_rate_one_always_picks_fail(receiver: AckReceiver) -> None:
     async with DemoActions(engine_url=receiver.url, delay=0, fail_rate=1.0) as services:
         await post(services.url("ci"), dispatch_body("A", "u", ["SUCCESS", "FAIL", "OTHER"]))
         (ack,) = await receiver.wait(1)
@@ -159,7 +120,7 @@ async def test_fail_rate_one_always_picks_fail(receiver: StepReceiver) -> None:
     assert fail_like(("AGREE", "REJECT")) == "REJECT"
 
 
-async def test_manual_approval_never_acks(receiver: StepReceiver) -> None:
+async def test_manual_approval_never_acks(receiver: AckReceiver) -> None:
     async with DemoActions(engine_url=receiver.url, delay=0, manual={"approval"}) as services:
         status, _ = await post(services.url("approval"), dispatch_body("D", "d", ["AGREE"]))
         assert status == 200
@@ -171,7 +132,7 @@ async def test_manual_approval_never_acks(receiver: StepReceiver) -> None:
 
 
 async def test_ack_is_retried_while_the_engine_is_unavailable() -> None:
-    receiver = StepReceiver(statuses=[503, 503])
+    receiver = AckReceiver(statuses=[503, 503])
     await receiver.start()
     try:
         async with DemoActions(engine_url=receiver.url, delay=0, ack_backoff=0.01) as services:
@@ -185,7 +146,7 @@ async def test_ack_is_retried_while_the_engine_is_unavailable() -> None:
 
 
 async def test_ack_gives_up_after_bounded_attempts_when_nobody_listens() -> None:
-    receiver = StepReceiver()
+    receiver = AckReceiver()
     await receiver.start()
     url = receiver.url
     await receiver.stop()  # nothing listens there any more
@@ -196,7 +157,7 @@ async def test_ack_gives_up_after_bounded_attempts_when_nobody_listens() -> None
     assert "unreachable" in outcome.error
 
 
-async def test_engine_url_set_after_start_releases_waiting_acks(receiver: StepReceiver) -> None:
+async def test_engine_url_set_after_start_releases_waiting_acks(receiver: AckReceiver) -> None:
     async with DemoActions(delay=0) as services:
         await post(services.url("notify"), dispatch_body("C", "c", ["SUCCESS", "FAIL"]))
         services.engine_url = receiver.url
@@ -242,7 +203,7 @@ def test_bad_options_are_refused() -> None:
         DemoActions(delay=-1)
 
 
-async def test_a_taken_port_is_a_clear_error(receiver: StepReceiver) -> None:
+async def test_a_taken_port_is_a_clear_error(receiver: AckReceiver) -> None:
     port = receiver.url.rsplit(":", 1)[1]
     services = DemoActions(listen=f"127.0.0.1:{port}")
     with pytest.raises(EchoerError, match="cannot listen"):
@@ -250,7 +211,7 @@ async def test_a_taken_port_is_a_clear_error(receiver: StepReceiver) -> None:
 
 
 async def test_without_an_engine_url_the_ack_goes_where_the_dispatch_says(
-    receiver: StepReceiver,
+    receiver: AckReceiver,
 ) -> None:
     async with DemoActions(delay=0) as services:
         hint = {"Echoer-Ack-Url": f"{receiver.url}/step"}
@@ -259,7 +220,7 @@ async def test_without_an_engine_url_the_ack_goes_where_the_dispatch_says(
     assert ack["uuid"] == "a"
 
 
-async def test_demo_actions_command_serves_until_interrupted(receiver: StepReceiver) -> None:
+async def test_demo_actions_command_serves_until_interrupted(receiver: AckReceiver) -> None:
     import signal
     import sys
 

@@ -7,34 +7,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from echoer_tui.config import Listen
 from echoer_tui.repl.session import ShellSession
 from echoer_tui.runtime import embedded
 from echoer_tui.service.facade import Workbench
+from tests.support.services import ActionService
 from tests.support.transcript import Transcript
 
 
 @pytest.fixture
 async def action_service() -> AsyncIterator[str]:
     """A loopback action service that accepts every dispatch with 200 and never acks."""
-
-    async def accept(request: web.Request) -> web.Response:
-        await request.read()
-        return web.json_response({})
-
-    app = web.Application()
-    app.router.add_post("/{tail:.*}", accept)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with ActionService() as service:
+        yield service.url
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from echoer_tui.engine import Engine
 from echoer_tui.service.commands import split_submission
 from echoer_tui.service.local import LocalWorkbench
 from echoer_tui.storage import Query, open_store
-from tests.unit.service.conftest import ActionService
+from tests.support.services import ActionService
 
 CORPUS = Path("/work/shared/fsl-corpus")
 
