@@ -5,45 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import subprocess
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
 from openapi_spec_validator import validate
 
+from tests.support.certs import https_action, self_signed_pem
 from tests.unit.api.conftest import Stack, start_stack
 
 TOKEN = "s3cret-token"
 BAD_CREDENTIALS = ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN})
-
-
-def self_signed_pem(tmp_path: Path) -> str:
-    """A real CA certificate, made by openssl for this test."""
-    cert, key = tmp_path / "ca.pem", tmp_path / "ca.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=echoer",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert.read_text()
 
 
 async def test_openapi_document_is_valid_and_lists_the_routes(api: Stack) -> None:
@@ -90,15 +62,7 @@ async def test_token_required_on_every_documented_route(tmp_path: Path) -> None:
 async def test_ca_pem_is_shown_as_a_fingerprint(api: Stack, tmp_path: Path) -> None:
     pem = self_signed_pem(tmp_path)
     capem = base64.b64encode(pem.encode()).decode()
-    text = (
-        "action secure\n"
-        '    addr = "https://127.0.0.1:1/secure";\n'
-        "    method = https;\n"
-        f'    secret = (capem = "{capem}");\n'
-        "    args = (str project);\n"
-        "    return = (SUCCESS | FAIL);\n"
-        "action_end\n"
-    )
+    text = https_action(capem) + "\n"
     response = await api.client.post("/action", json={"data": text})
     assert response.status_code == 200, response.text
     stored = await api.store.get("action", "secure")
@@ -123,15 +87,7 @@ async def test_a_remote_workbench_shows_the_fingerprint_too(api: Stack, tmp_path
     await remote.start()
     try:
         changes = remote.watch(["action"])
-        replies = await remote.apply_fsl(
-            "action secure\n"
-            '    addr = "https://127.0.0.1:1/secure";\n'
-            "    method = https;\n"
-            f'    secret = (capem = "{capem}");\n'
-            "    args = (str project);\n"
-            "    return = (SUCCESS | FAIL);\n"
-            "action_end\n"
-        )
+        replies = await remote.apply_fsl(https_action(capem) + "\n")
         assert [r.status for r in replies] == ["ok"], replies
         change = await asyncio.wait_for(anext(changes), 10)
         await changes.aclose()  # type: ignore[attr-defined]

@@ -9,19 +9,7 @@ from pathlib import Path
 from echoer_tui.model.secrets import fingerprint, redact
 from echoer_tui.service.local import LocalWorkbench
 from echoer_tui.storage.memory import MemoryStore
-from tests.unit.api.test_security import self_signed_pem
-
-
-def https_action(capem: str) -> str:
-    return (
-        "action secure\n"
-        '    addr = "https://127.0.0.1:1/secure";\n'
-        "    method = https;\n"
-        f'    secret = (capem = "{capem}");\n'
-        "    args = (str project);\n"
-        "    return = (SUCCESS | FAIL);\n"
-        "action_end"
-    )
+from tests.support.certs import https_action, self_signed_pem
 
 
 def test_fingerprint_is_a_short_sha256_and_redact_copies_only_what_holds_a_secret() -> None:
