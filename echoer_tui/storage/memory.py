@@ -84,7 +84,34 @@ class _Watcher:
         return self.kinds is None or kind in self.kinds
 
 
-class MemoryStore:
+class CommitStore:
+    """What every backend derives from `commit`: single-write `put` and `delete`, `seq`,
+    and the refusal to write once closed, so the backends agree on them by construction."""
+
+    _seq: int
+    _closed: bool
+
+    @property
+    def seq(self) -> int:
+        return self._seq
+
+    async def commit(self, writes: Sequence[Write]) -> builtins.list[Resource | None]:
+        raise NotImplementedError
+
+    async def put(self, resource: Resource) -> Resource:
+        stored = (await self.commit([Put(resource)]))[0]
+        assert stored is not None
+        return stored
+
+    async def delete(self, kind: str, name: str, version: int | None = None) -> None:
+        await self.commit([Delete(kind, name, version)])
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+
+
+class MemoryStore(CommitStore):
     """A Repository held in dicts: `{kind: {name: Stored}}`."""
 
     def __init__(self) -> None:
@@ -122,28 +149,12 @@ class MemoryStore:
     async def count(self, kind: str) -> int:
         return len(self._data.get(kind, {}))
 
-    @property
-    def seq(self) -> int:
-        return self._seq
-
     # --- writes ------------------------------------------------------------------------
-    async def put(self, resource: Resource) -> Resource:
-        stored = (await self.commit([Put(resource)]))[0]
-        assert stored is not None
-        return stored
-
-    async def delete(self, kind: str, name: str, version: int | None = None) -> None:
-        await self.commit([Delete(kind, name, version)])
-
     async def commit(self, writes: Sequence[Write]) -> builtins.list[Resource | None]:
         self._check_writable()
         changes, results = self._stage(writes)
         self._apply(changes)
         return results
-
-    def _check_writable(self) -> None:
-        if self._closed:
-            raise StoreError("the store is closed")
 
     def _current(self, key: Key, batch: dict[Key, Stored | None]) -> Stored | None:
         """What a write sees: this batch's earlier writes, then staged ones, then stored."""

@@ -46,7 +46,13 @@ from echoer_tui.errors import (
 )
 from echoer_tui.model.resources import new_uuid
 from echoer_tui.storage import pg_schema as q
-from echoer_tui.storage.memory import WATCH_BACKLOG, WatchLagError, _checked_copy, _version
+from echoer_tui.storage.memory import (
+    WATCH_BACKLOG,
+    CommitStore,
+    WatchLagError,
+    _checked_copy,
+    _version,
+)
 from echoer_tui.storage.repository import Change, Delete, Put, Query, Resource, Write
 from echoer_tui.storage.urls import redact_url
 
@@ -166,7 +172,7 @@ class StoreUnavailableError(StoreError):
     """The database did not answer (down, restarting, unreachable); worth trying again."""
 
 
-class PostgresStore:
+class PostgresStore(CommitStore):
     """A Repository in a PostgreSQL database, shared safely by several processes."""
 
     def __init__(
@@ -176,6 +182,7 @@ class PostgresStore:
         self._target = target
         self._channel = channel
         self._seq = 0
+        """The last seq this process knows committed (its own, or announced by NOTIFY)."""
         self._tick = asyncio.Event()
         """Set (and replaced) whenever `_seq` grows or the store closes."""
         self._listener: asyncio.Task[None] | None = None
@@ -240,20 +247,7 @@ class PostgresStore:
             row = await (await conn.execute(q.COUNT, (kind,))).fetchone()
         return int(row[0]) if row else 0
 
-    @property
-    def seq(self) -> int:
-        """The last seq this process knows committed (its own, or announced by NOTIFY)."""
-        return self._seq
-
     # --- writes --------------------------------------------------------------------------
-    async def put(self, resource: Resource) -> Resource:
-        stored = (await self.commit([Put(resource)]))[0]
-        assert stored is not None
-        return stored
-
-    async def delete(self, kind: str, name: str, version: int | None = None) -> None:
-        await self.commit([Delete(kind, name, version)])
-
     async def commit(self, writes: Sequence[Write]) -> builtins.list[Resource | None]:
         self._check_writable()
         now = time.time()
@@ -314,10 +308,6 @@ class PostgresStore:
         """Keep `echoer_change` bounded: watchers further behind end with WatchLagError."""
         async with self._connection() as conn:
             await conn.execute(q.PRUNE_CHANGES, (last - WATCH_BACKLOG,))
-
-    def _check_writable(self) -> None:
-        if self._closed:
-            raise StoreError("the store is closed")
 
     # --- delay queue shared by several engines -------------------------------------------
     async def claim_due_timers(
