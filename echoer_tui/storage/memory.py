@@ -193,15 +193,7 @@ class MemoryStore(CommitStore):
                             f"{kind} {name!r} changed meanwhile (version {have}, "
                             f"the write was based on {expected})"
                         )
-                    meta["uuid"] = current.meta.get("uuid") or new_uuid()
-                    meta["created_time"] = current.meta.get("created_time", now)
-                else:
-                    meta["uuid"] = meta.get("uuid") or new_uuid()
-                    meta["created_time"] = meta.get("created_time") or now
-                meta["version"] = expected + 1
-                meta["updated_time"] = now
-                if not isinstance(meta.get("labels"), dict):
-                    meta["labels"] = {}
+                _stamp(meta, expected, now, current.meta if current is not None else None)
                 entry = Stored.of(resource)
                 batch[key] = entry
                 seq += 1
@@ -345,6 +337,26 @@ def _checked_copy(resource: Any) -> Resource:
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise StoreError(f"{kind} {name!r} cannot be stored as JSON: {exc}") from None
     return copied
+
+
+def _stamp(
+    meta: dict[str, Any], expected: int, now: float, kept: dict[str, Any] | None = None
+) -> None:
+    """Set what the store decides in the metadata of a resource it is about to write.
+
+    An update keeps the stored uuid and created_time (`kept`, the stored metadata, when
+    the backend has it at hand); a create keeps the writer's, or gets new ones.
+    """
+    if kept is not None:
+        meta["uuid"] = kept.get("uuid") or new_uuid()
+        meta["created_time"] = kept.get("created_time", now)
+    elif expected == 0:
+        meta["uuid"] = meta.get("uuid") or new_uuid()
+        meta["created_time"] = meta.get("created_time") or now
+    meta["version"] = expected + 1
+    meta["updated_time"] = now
+    if not isinstance(meta.get("labels"), dict):
+        meta["labels"] = {}
 
 
 def _version(value: Any, kind: str, name: str) -> int:

@@ -44,13 +44,13 @@ from echoer_tui.errors import (
     StaleWriteError,
     StoreError,
 )
-from echoer_tui.model.resources import new_uuid
 from echoer_tui.storage import pg_schema as q
 from echoer_tui.storage.memory import (
     WATCH_BACKLOG,
     CommitStore,
     WatchLagError,
     _checked_copy,
+    _stamp,
     _version,
 )
 from echoer_tui.storage.repository import Change, Delete, Put, Query, Resource, Write
@@ -155,13 +155,8 @@ def _plan(write: Write, now: float) -> _Planned:
     meta = resource["metadata"]
     kind, name = meta["kind"], meta["name"]
     expected = _version(meta.get("version"), kind, name)
-    if expected == 0:
-        meta["uuid"] = meta.get("uuid") or new_uuid()
-        meta["created_time"] = meta.get("created_time") or now
-    meta["version"] = expected + 1
-    meta["updated_time"] = now
-    if not isinstance(meta.get("labels"), dict):
-        meta["labels"] = {}
+    # An update gets the row's uuid and created_time back from the UPDATE statement.
+    _stamp(meta, expected, now)
     return _Planned("create" if expected == 0 else "update", kind, name, expected, resource)
 
 
