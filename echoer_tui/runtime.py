@@ -159,13 +159,19 @@ def open_workbench(args: argparse.Namespace) -> AbstractAsyncContextManager[Work
     """The workbench the shell, the TUI and the demo use: embedded, or `--server URL`."""
     token = resolve_token(getattr(args, "token", None))
     server = getattr(args, "server", None)
+    store_url = resolve_store(getattr(args, "store", None))
     if server:
+        if getattr(args, "store", None):
+            raise EchoerError(
+                "--store names the store of an embedded engine; with --server the "
+                "server's own store is used (give --store to `echoer serve` instead)"
+            )
         from echoer_tui.service.remote import RemoteWorkbench
 
         return _remote(RemoteWorkbench(server, token))
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     listen = resolve_listen(getattr(args, "listen", None))
-    return embedded(data_dir, listen, token, store_url=resolve_store(getattr(args, "store", None)))
+    return embedded(data_dir, listen, token, store_url=store_url)
 
 
 @asynccontextmanager
