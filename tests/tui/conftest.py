@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
+from echoer_tui.app import EchoerApp, make_app
 from echoer_tui.config import Listen
 from echoer_tui.runtime import embedded
 from echoer_tui.service.facade import Workbench
 from tests.support.fsl_samples import readme_at as readme_fsl
 from tests.support.services import ActionService
 
-__all__ = ["SIZE", "ActionService", "readme_fsl", "until"]
+__all__ = ["SIZE", "ActionService", "opened_on", "readme_fsl", "until"]
 
 SIZE = (120, 36)
+
+FirstScreen = TypeVar("FirstScreen", bound=Screen[Any])
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +58,15 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
         if loop.time() > deadline:
             raise AssertionError("the screen never reached the expected state")
         await pilot.pause(0.02)
+
+
+@asynccontextmanager
+async def opened_on(
+    workbench: Workbench, first: type[FirstScreen], initial_run: str | None = None
+) -> AsyncIterator[tuple[EchoerApp, Pilot[Any], FirstScreen]]:
+    """The app over `workbench` running at `SIZE`; its first screen must be a `first`."""
+    app = make_app(workbench, initial_run=initial_run)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, first)
+        yield app, pilot, screen

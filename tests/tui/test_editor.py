@@ -12,7 +12,7 @@ from echoer_tui.screens.modals import PathModal
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.fsl_editor import FlowEditor, lex_line
 
-from .conftest import SIZE, ActionService, until
+from .conftest import SIZE, ActionService, opened_on, until
 
 
 def test_a_line_is_highlighted_by_the_fsl_lexer() -> None:
@@ -60,10 +60,7 @@ async def test_fmt_rewrites_the_document_in_the_canonical_layout(workbench: Work
 
 async def test_save_then_open_an_fsl_file(workbench: Workbench, tmp_path: Path) -> None:
     path = tmp_path / "flows.fsl"
-    app = make_app(workbench)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, EditorScreen)
+    async with opened_on(workbench, EditorScreen) as (app, pilot, screen):
         editor = screen.query_one("#editor", FlowEditor)
         editor.load_text("# saved\n")
         await pilot.press("ctrl+s")
@@ -86,10 +83,7 @@ async def test_after_submit_the_editor_shows_no_already_exists_errors(
         f'action deploy\n addr = "{action_service.url}/d";\n method = http;\n'
         " args = (str p);\n return = (OK | NO);\naction_end\n"
     )
-    app = make_app(workbench)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, EditorScreen)
+    async with opened_on(workbench, EditorScreen) as (_app, pilot, screen):
         editor = screen.query_one("#editor", FlowEditor)
         flow = 'flow f\n step A => (OK->done) { action = "deploy"; };\nflow_end\n'
         editor.load_text(action + flow)

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import RichLog
 
-from echoer_tui.app import make_app
 from echoer_tui.screens.events import EventsScreen
 from echoer_tui.screens.graph import GraphScreen
 from echoer_tui.screens.modals import ConfirmModal, PathModal
 from echoer_tui.service.facade import Workbench
 
-from .conftest import SIZE, ActionService, readme_fsl, until
+from .conftest import ActionService, opened_on, readme_fsl, until
 
 
 def _state(screen: GraphScreen) -> str:
@@ -24,10 +23,7 @@ async def test_pause_continue_and_stop_from_the_graph(
     workbench: Workbench, action_service: ActionService
 ) -> None:
     await workbench.apply_fsl(readme_fsl(action_service.url))
-    app = make_app(workbench, initial_run="my_flow_run")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, GraphScreen)
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (app, pilot, screen):
         await until(pilot, lambda: _state(screen) == "A")
         await pilot.press("p")
         await until(pilot, lambda: _state(screen) == "suspend")
@@ -47,10 +43,7 @@ async def test_export_dot_to_a_file_in_the_cwd(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     await workbench.apply_fsl(readme_fsl(action_service.url))
-    app = make_app(workbench, initial_run="my_flow_run")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, GraphScreen)
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (app, pilot, screen):
         await until(pilot, lambda: screen.run is not None)
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, PathModal))
@@ -62,10 +55,7 @@ async def test_export_dot_to_a_file_in_the_cwd(
 
 async def test_events_of_one_run(workbench: Workbench, action_service: ActionService) -> None:
     await workbench.apply_fsl(readme_fsl(action_service.url))
-    app = make_app(workbench, initial_run="my_flow_run")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, GraphScreen)
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (app, pilot, screen):
         await until(pilot, lambda: _state(screen) == "A")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, EventsScreen))

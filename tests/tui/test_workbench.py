@@ -16,7 +16,7 @@ from echoer_tui.widgets.flow_graph import FlowGraph
 from echoer_tui.widgets.fsl_editor import FlowEditor
 from echoer_tui.widgets.resource_list import ResourceList
 
-from .conftest import SIZE, ActionService, readme_fsl, until
+from .conftest import SIZE, ActionService, opened_on, readme_fsl, until
 
 ACTION = """action ci
     addr = "{url}/ci";
@@ -59,10 +59,8 @@ async def test_typing_fsl_with_an_error_shows_the_diagnostic(workbench: Workbenc
 async def test_a_slash_line_submits_the_statement_above_it(
     workbench: Workbench, action_service: ActionService
 ) -> None:
-    app = make_app(workbench)
-    async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, EditorScreen)
-        editor = app.screen.query_one("#editor", FlowEditor)
+    async with opened_on(workbench, EditorScreen) as (app, pilot, screen):
+        editor = screen.query_one("#editor", FlowEditor)
         editor.insert(ACTION.format(url=action_service.url) + "\n")
         await pilot.press("/", "enter")
         replies = app.screen.query_one("#replies", RichLog)
@@ -127,10 +125,8 @@ async def test_graph_shows_the_readme_steps_and_the_current_one(
     workbench: Workbench, action_service: ActionService
 ) -> None:
     await create(workbench, readme_fsl(action_service.url))
-    app = make_app(workbench, initial_run="my_flow_run")
-    async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, GraphScreen)
-        graph = app.screen.query_one("#graph", FlowGraph)
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (_app, pilot, screen):
+        graph = screen.query_one("#graph", FlowGraph)
         await until(pilot, lambda: graph.graph_layout is not None)
         assert graph.graph_layout is not None
         assert set(graph.graph_layout.boxes) == {"A", "D", "B", "E", "C", "done"}
@@ -145,10 +141,7 @@ async def test_manual_ack_from_the_graph_moves_the_run(
     workbench: Workbench, action_service: ActionService
 ) -> None:
     await create(workbench, readme_fsl(action_service.url))
-    app = make_app(workbench, initial_run="my_flow_run")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, GraphScreen)
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (app, pilot, screen):
         await until(pilot, lambda: screen.run is not None and bool(screen.attempts))
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, AckModal))
