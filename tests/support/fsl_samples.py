@@ -112,6 +112,19 @@ FINISHING_FLOW = EXAMPLE_FLOW.replace(
 """`EXAMPLE_FLOW` whose last step can reach `done`, as the shell tests type it."""
 
 
+EXAMPLE_STATEMENTS = [
+    ("action", "ci"),
+    ("action", "approval"),
+    ("action", "deploy_1"),
+    ("action", "approval_2"),
+    ("action", "notify"),
+    ("flow", "my_flow"),
+    ("flow_run", "my_flow_run"),
+]
+"""(kind, name) of each statement of the original example, in order: the README's
+actions, `EXAMPLE_FLOW`, the README's flow_run (upper_example.fss adds one more)."""
+
+
 def readme_at(url: str) -> str:
     """The README's actions served at `url` (no trailing slash), then its flow_run."""
     return README.replace(README_ACTIONS_ADDRESS, url)

@@ -5,19 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from echoer_tui.fsl import ActionDecl, FlowDecl, FlowRunDecl, parse, split_statements
+from tests.support.fsl_samples import EXAMPLE_STATEMENTS
 
 
 def test_upper_example(corpus: Path) -> None:
     document = parse((corpus / "upper_example.fss").read_text())
     assert document.ok
     assert [(s.kind, s.name) for s in document.statements] == [
-        ("action", "ci"),
-        ("action", "approval"),
-        ("action", "deploy_1"),
-        ("action", "approval_2"),
-        ("action", "notify"),
-        ("flow", "my_flow"),
-        ("flow_run", "my_flow_run"),
+        *EXAMPLE_STATEMENTS,
         ("action", "ci_https"),
     ]
     flow = document.statements[5]

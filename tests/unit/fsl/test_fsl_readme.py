@@ -9,7 +9,12 @@ from echoer_tui.fsl import (
     FlowRunDecl,
     parse,
 )
-from tests.support.fsl_samples import EXAMPLE_FLOW, README_ACTIONS, README_FLOW_RUN
+from tests.support.fsl_samples import (
+    EXAMPLE_FLOW,
+    EXAMPLE_STATEMENTS,
+    README_ACTIONS,
+    README_FLOW_RUN,
+)
 
 README = README_ACTIONS + "\n" + EXAMPLE_FLOW + "\n" + README_FLOW_RUN
 """The README's actions, the example's `flow my_flow`, then the README's flow_run."""
@@ -18,15 +23,7 @@ README = README_ACTIONS + "\n" + EXAMPLE_FLOW + "\n" + README_FLOW_RUN
 def test_readme_example_parses_without_diagnostics() -> None:
     document = parse(README)
     assert document.diagnostics == ()
-    assert [(s.kind, s.name) for s in document.statements] == [
-        ("action", "ci"),
-        ("action", "approval"),
-        ("action", "deploy_1"),
-        ("action", "approval_2"),
-        ("action", "notify"),
-        ("flow", "my_flow"),
-        ("flow_run", "my_flow_run"),
-    ]
+    assert [(s.kind, s.name) for s in document.statements] == EXAMPLE_STATEMENTS
 
 
 def test_readme_actions() -> None:
