@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     command = args.command or "tui"
     if command == "check":
-        from echoer_tui.fsl.tools import check_files
+        from echoer_tui.checking import check_files
 
         return check_files(args.files)
     if command == "fmt":

@@ -1,7 +1,8 @@
-"""`echoer check` and `echoer fmt`: the language toolchain on files, offline.
+"""`echoer fmt`: the language toolchain on files, offline (and the file reading that
+`echoer check`, in echoer_tui.checking, shares with it).
 
-Kept light on purpose (no Textual, no engine, no store): `echoer check` runs in CI
-and in editors' save hooks, where start-up time is felt.
+Kept light on purpose (no Textual, no engine, no store): these run in CI and in
+editors' save hooks, where start-up time is felt.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from pathlib import Path
 from typing import TextIO
 
 from echoer_tui.errors import FslSyntaxError
-from echoer_tui.fsl.document import parse
-from echoer_tui.fsl.excerpt import caret_excerpt
 from echoer_tui.fsl.formatter import format_text
 
 
-def _read(path: str, err: TextIO) -> str | None:
+def read_source(path: str, err: TextIO) -> str | None:
+    """The file's text, or None after telling `err` in one line why it cannot be read."""
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -34,32 +34,6 @@ def _read(path: str, err: TextIO) -> str | None:
     except OSError as error:
         print(f"{path}: cannot be read ({error.strerror})", file=err)
     return None
-
-
-def check_files(paths: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Print `file:line:col: severity: message` for every diagnostic; 1 on any error."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    status = 0
-    for path in paths:
-        text = _read(path, err)
-        if text is None:
-            status = 1
-            continue
-        document = parse(text)
-        for diagnostic in document.diagnostics:
-            span = diagnostic.span
-            print(
-                f"{path}:{span.line}:{span.column}: {diagnostic.severity}: {diagnostic.message}",
-                file=out,
-            )
-            for line in caret_excerpt(text, diagnostic).splitlines():
-                print(f"    {line}", file=out)
-            if diagnostic.hint:
-                print(f"    hint: {diagnostic.hint}", file=out)
-        if not document.ok:
-            status = 1
-    return status
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -91,7 +65,7 @@ def format_files(
     err = err or sys.stderr
     status = 0
     for path in paths:
-        text = _read(path, err)
+        text = read_source(path, err)
         if text is None:
             status = 1
             continue

@@ -95,6 +95,9 @@ class Catalog:
     actions: Mapping[str, ActionSignature] = field(default_factory=dict)
     names: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """resource kind ("action", "flow", "flowrun") -> names already stored."""
+    refused_params: frozenset[str] = frozenset()
+    """Arg names declared by actions earlier in the same document that were refused:
+    a step using such an arg is not wrong a second time for it."""
 
     @classmethod
     def from_resources(cls, resources: Iterable[Mapping[str, Any]]) -> Catalog:
@@ -118,7 +121,16 @@ class Catalog:
         actions = dict(self.actions)
         if action is not None:
             actions[name] = action
-        return Catalog(actions, names)
+        return Catalog(actions, names, self.refused_params)
+
+    def with_refused(self, action: ActionDecl) -> Catalog:
+        """This catalog, knowing the arg names of an action of the document that was refused."""
+        params = self.refused_params | {p.name for p in action.params}
+        return Catalog(self.actions, self.names, params)
+
+    def declares(self, arg: str) -> bool:
+        """Whether any action (stored, or refused earlier in the document) declares `arg`."""
+        return arg in self.refused_params or any(arg in a.params for a in self.actions.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +188,8 @@ def translate(statements: Sequence[Statement], catalog: Catalog) -> Translation:
                 ActionSignature.from_decl(statement) if isinstance(statement, ActionDecl) else None
             )
             catalog = catalog.with_resource(result.kind, statement.name, action)
+        elif isinstance(statement, ActionDecl):
+            catalog = catalog.with_refused(statement)
     return Translation(tuple(out))
 
 
@@ -316,7 +330,7 @@ def _flow_run(decl: FlowRunDecl, catalog: Catalog) -> tuple[dict[str, Any], list
     for step in decl.steps:
         action = _step_action(where, step, catalog, diags)
         returns = _step_returns(where, step, action, decl.steps, diags)
-        params = _step_args(where, step, action, diags)
+        params = _step_args(where, step, action, catalog, diags)
         steps.append(
             _run_step(decl.name, run_uuid, step.name, step.kind, step.action, params, returns)
         )
@@ -415,7 +429,11 @@ def _step_returns(
 
 
 def _step_args(
-    where: str, step: StepDecl, action: ActionSignature | None, diags: list[Diagnostic]
+    where: str,
+    step: StepDecl,
+    action: ActionSignature | None,
+    catalog: Catalog,
+    diags: list[Diagnostic],
 ) -> dict[str, str | int]:
     params: dict[str, str | int] = {}
     for arg in step.args:
@@ -424,6 +442,19 @@ def _step_args(
             problem = arg_problem(where, step.name, action, arg.name, arg.value)
             if problem:
                 diags.append(_error(arg.span, *problem))
+        elif not catalog.declares(arg.name):
+            # Without the action its args cannot be checked; one no action declares at all
+            # is wrong whatever the action turns out to be.
+            diags.append(
+                _error(
+                    arg.span,
+                    f'{where}, step {step.name}: arg "{arg.name}" is declared by no action '
+                    f'(and action "{step.action}" is not defined)',
+                    _did_you_mean(
+                        arg.name, {p for a in catalog.actions.values() for p in a.params}
+                    ),
+                )
+            )
     if action is not None:
         for name, type_name in action.params.items():
             if name not in params:

@@ -33,6 +33,7 @@ from echoer_tui.errors import (
 )
 from echoer_tui.fsl import parse
 from echoer_tui.fsl.ast import Diagnostic, Document
+from echoer_tui.model.diagnose import merge_diagnostics
 from echoer_tui.model.export import export
 from echoer_tui.model.resources import FINISHED_STATES, KINDS
 from echoer_tui.model.secrets import redact
@@ -236,7 +237,7 @@ class LocalWorkbench:
             catalog = _without(catalog, [(r.kind, r.name) for r in applied])
         translation = translate(document.statements, catalog)
         return Validation(
-            _merge(document.diagnostics, translation.diagnostics),
+            merge_diagnostics(document.diagnostics, translation.diagnostics),
             len(document.statements),
             tuple(f"{r.kind} {r.name}" for r in applied),
         )
@@ -489,25 +490,6 @@ def _written_order(resource: dict[str, Any]) -> tuple[float, float, int, str]:
         int(spec.get("attempt") or 0),
         str(meta.get("name", "")),
     )
-
-
-def _merge(
-    parsed: Iterable[Diagnostic], translated: Iterable[Diagnostic]
-) -> tuple[Diagnostic, ...]:
-    """The parser's diagnostics plus translation's, one per underlined span: where both
-    found something at the same place the parser's wins unless translation's is an error
-    and the parser's only a warning (e.g. a capem that is not base64)."""
-    by_span: dict[tuple[int, int], list[Diagnostic]] = {}
-    out = list(parsed)
-    for diagnostic in out:
-        by_span.setdefault((diagnostic.span.start, diagnostic.span.end), []).append(diagnostic)
-    for diagnostic in translated:
-        there = by_span.get((diagnostic.span.start, diagnostic.span.end), [])
-        if any(d.severity == "error" or d.severity == diagnostic.severity for d in there):
-            continue
-        out.append(diagnostic)
-    out.sort(key=lambda d: (d.span.start, d.span.end))
-    return tuple(out)
 
 
 def _error_reply(error: EchoerError, diagnostics: Sequence[Diagnostic] = ()) -> Reply:

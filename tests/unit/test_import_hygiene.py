@@ -12,6 +12,8 @@ CORE_MODULES = [
     "echoer_tui.cli",
     "echoer_tui.fsl",
     "echoer_tui.fsl.tools",
+    "echoer_tui.checking",
+    "echoer_tui.model.diagnose",
     "echoer_tui.model.resources",
     "echoer_tui.model.translate",
     "echoer_tui.storage",

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from fsl_testing import shape
 
+from echoer_tui.checking import check_files
 from echoer_tui.errors import FslSyntaxError
 from echoer_tui.fsl import format_document, format_text, parse
-from echoer_tui.fsl.tools import check_files, format_files
+from echoer_tui.fsl.tools import format_files
 
 MESSY = """\
 # the CI action
@@ -77,7 +78,8 @@ def test_check_files_reports_positions_and_exit_status(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = tmp_path / "good.fsl"
-    good.write_text(CANONICAL)
+    # CANONICAL's capem is only base64 of "ABC": it formats, but would not load.
+    good.write_text((Path(__file__).resolve().parents[3] / "examples" / "readme.fsl").read_text())
     bad = tmp_path / "bad.fsl"
     bad.write_text("flow f\n    step A => (OK->Done) { action = a; };\nflow_end\n")
     assert check_files([str(good)]) == 0

@@ -165,13 +165,38 @@ def test_undefined_action_keeps_the_original_words() -> None:
     )
     result = translate_statement(decl, seeded())
     assert not result.ok
-    [err] = result.errors
+    [err, env] = result.errors
     assert err.message == (
         'flow_run my_flow_run, step B: action "deploy" is not defined '
         "(not without getting action (deploy) definition)"
     )
     assert err.span == decl.steps[1].action_span
     assert err.hint == "did you mean deploy_1?"
+    # `env` is declared by no action at all, so it is wrong whatever `deploy` will be.
+    assert env.message == (
+        'flow_run my_flow_run, step B: arg "env" is declared by no action '
+        '(and action "deploy" is not defined)'
+    )
+    assert env.span == decl.steps[1].args[0].span
+
+
+def test_args_of_an_undefined_action_that_some_action_declares_are_not_flagged() -> None:
+    decl = flow_run("r", step("A", "build", "OK->done", {"project": "p"}))
+    result = translate_statement(decl, seeded())
+    assert [e.message for e in result.errors] == [
+        'flow_run r, step A: action "build" is not defined '
+        "(not without getting action (build) definition)"
+    ]
+
+
+def test_args_of_a_refused_action_of_the_same_document_are_not_flagged_again() -> None:
+    # base64 of "xxadsa": no PEM, so the action is refused
+    broken = action("ci", {"project": "str"}, ["SUCCESS"], method="https", capem="eHhhZHNh")
+    run = flow_run("r", step("A", "ci", "SUCCESS->done", {"project": "p"}))
+    result = translate([broken, run], Catalog())
+    assert not result.statements[0].ok
+    messages = [e.message for e in result.statements[1].errors]
+    assert len(messages) == 1 and 'action "ci" is not defined' in messages[0]
 
 
 def test_arg_not_declared() -> None:
