@@ -296,6 +296,7 @@ def _flow(decl: FlowDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagno
                 f"delete it first with `del flow {decl.name}`, or choose another name",
             )
         )
+    _need_steps(where, decl, "a flow", diags)
     steps: list[FlowStep] = []
     for step in decl.steps:
         action = _step_action(where, step, catalog, diags)
@@ -325,6 +326,7 @@ def _flow_run(decl: FlowRunDecl, catalog: Catalog) -> tuple[dict[str, Any], list
                 f"delete it first with `del flowrun {decl.name}`, or choose another name",
             )
         )
+    _need_steps(where, decl, "a flow run", diags)
     run_uuid = new_uuid()
     steps: list[dict[str, Any]] = []
     for step in decl.steps:
@@ -491,6 +493,20 @@ def arg_problem(
             'quote it: "…"' if declared == "str" else "give a whole number without quotes",
         )
     return None
+
+
+def _need_steps(
+    where: str, decl: FlowDecl | FlowRunDecl, what: str, diags: list[Diagnostic]
+) -> None:
+    """A statement without steps could never start: refuse it rather than store it."""
+    if not decl.steps:
+        diags.append(
+            _error(
+                decl.name_span,
+                f"{where} has no steps; {what} needs at least one step",
+                "add a step: step A => (SUCCESS->done) { action = NAME; };",
+            )
+        )
 
 
 def _unreached(where: str, steps: Sequence[StepDecl]) -> list[Diagnostic]:

@@ -53,3 +53,14 @@ def test_check_passes_the_bundled_examples() -> None:
     result = echoer_check(*examples)
     assert result.returncode == 0, result.stdout + result.stderr
     assert ": error:" not in result.stdout
+
+
+def test_check_refuses_a_flow_run_without_steps_once(tmp_path: Path) -> None:
+    source = tmp_path / "empty.fsl"
+    source.write_text("flow_run nothing\nflow_run_end\n")
+    result = echoer_check(source)
+    assert result.returncode == 1
+    reports = [line for line in result.stdout.splitlines() if line.startswith(str(source))]
+    assert reports == [
+        f"{source}:1:10: error: flow_run nothing has no steps; a flow run needs at least one step"
+    ]

@@ -6,8 +6,9 @@ import pytest
 
 from echoer_tui.errors import EchoerError
 from echoer_tui.model.export import export
+from echoer_tui.model.resources import FlowSpec, Metadata, Resource
 from echoer_tui.model.translate import Catalog, translate
-from tests.unit.model.builders import action, flow, flow_run, seed_actions, seed_flow, step
+from tests.unit.model.builders import action, flow_run, seed_actions, seed_flow, step
 
 
 def seed_flow_resource() -> dict:  # type: ignore[type-arg]
@@ -67,5 +68,6 @@ def test_export_refuses_other_kinds_and_formats() -> None:
 
 
 def test_flow_without_steps_still_draws() -> None:
-    result = translate([flow("empty")], Catalog())
-    assert export(result.statements[0].resource, "mermaid") == "flowchart TD\n"  # type: ignore[arg-type]
+    # Translation refuses a flow without steps; one stored before that rule still draws.
+    empty = Resource(Metadata("empty", "flow"), FlowSpec([])).to_dict()
+    assert export(empty, "mermaid") == "flowchart TD\n"

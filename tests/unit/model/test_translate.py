@@ -199,6 +199,21 @@ def test_args_of_a_refused_action_of_the_same_document_are_not_flagged_again() -
     assert len(messages) == 1 and 'action "ci" is not defined' in messages[0]
 
 
+@pytest.mark.parametrize(
+    ("decl", "message"),
+    [
+        (flow_run("idle"), "flow_run idle has no steps; a flow run needs at least one step"),
+        (flow("idle"), "flow idle has no steps; a flow needs at least one step"),
+    ],
+)
+def test_a_statement_without_steps_is_refused(decl: object, message: str) -> None:
+    result = translate([decl], Catalog())  # type: ignore[list-item]
+    [statement] = result.statements
+    assert not statement.ok
+    assert [e.message for e in statement.errors] == [message]
+    assert statement.errors[0].span == statement.statement.name_span
+
+
 def test_arg_not_declared() -> None:
     decl = flow_run(
         "r",
