@@ -49,9 +49,10 @@ from echoer_tui.storage.memory import (
     WATCH_BACKLOG,
     CommitStore,
     WatchLagError,
-    _checked_copy,
     _stamp,
     _version,
+    checked_metadata,
+    encode_resource,
 )
 from echoer_tui.storage.repository import Change, Delete, Put, Query, Resource, Write
 from echoer_tui.storage.urls import redact_url
@@ -117,7 +118,10 @@ class _Planned:
     kind: str
     name: str
     expected: int | None
-    resource: Resource | None = None
+    doc: str | None = None
+    """The resource as JSON, metadata stamped."""
+    uuid: str = ""
+    due: float | None = None
 
     def params(self, back: int, now: float) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -127,11 +131,10 @@ class _Planned:
             "back": back,
             "now": now,
         }
-        if self.resource is not None:
-            meta = self.resource["metadata"]
-            params["uuid"] = meta.get("uuid") or ""
-            params["doc"] = orjson.dumps(self.resource).decode()
-            params["due"] = _timer_due(self.resource)
+        if self.doc is not None:
+            params["uuid"] = self.uuid
+            params["doc"] = self.doc
+            params["due"] = self.due
         return params
 
 
@@ -151,13 +154,15 @@ def _plan(write: Write, now: float) -> _Planned:
         return _Planned("delete", write.kind, write.name, write.version)
     if not isinstance(write, Put):
         raise StoreError(f"a commit takes Put and Delete writes, not {write!r}")
-    resource = _checked_copy(write.resource)
-    meta = resource["metadata"]
-    kind, name = meta["kind"], meta["name"]
+    kind, name, meta = checked_metadata(write.resource)
     expected = _version(meta.get("version"), kind, name)
     # An update gets the row's uuid and created_time back from the UPDATE statement.
     _stamp(meta, expected, now)
-    return _Planned("create" if expected == 0 else "update", kind, name, expected, resource)
+    doc = encode_resource(write.resource, meta).decode()
+    op = "create" if expected == 0 else "update"
+    return _Planned(
+        op, kind, name, expected, doc, meta.get("uuid") or "", _timer_due(write.resource)
+    )
 
 
 _STATEMENTS = {"create": q.CREATE, "update": q.UPDATE, "delete": q.DELETE}

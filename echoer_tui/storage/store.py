@@ -36,14 +36,14 @@ from echoer_tui.storage.files import DIR_MODE, fsync_dir, gc_paused
 from echoer_tui.storage.journal import (
     JournalWriter,
     Segment,
-    encode_record,
+    encode_logged,
     list_segments,
     read_segment,
     segment_path,
 )
 from echoer_tui.storage.lock import DirectoryLock
-from echoer_tui.storage.memory import WATCH_BACKLOG, MemoryStore, Stored
-from echoer_tui.storage.repository import Change, Resource, Write
+from echoer_tui.storage.memory import WATCH_BACKLOG, Logged, MemoryStore, Stored
+from echoer_tui.storage.repository import Resource, Write
 from echoer_tui.storage.snapshot import (
     list_snapshots,
     read_snapshot,
@@ -62,7 +62,7 @@ T = TypeVar("T")
 class _Pending:
     """A staged commit waiting for its fsync."""
 
-    changes: list[Change]
+    changes: list[Logged]
     line: bytes
     done: asyncio.Future[None]
 
@@ -74,7 +74,7 @@ class _Recovered:
     tables: dict[str, dict[str, Stored]] = field(default_factory=dict)
     snapshot_sizes: dict[str, int] = field(default_factory=dict)
     seq: int = 0
-    replayed: deque[Change] = field(default_factory=lambda: deque(maxlen=WATCH_BACKLOG))
+    replayed: deque[Logged] = field(default_factory=lambda: deque(maxlen=WATCH_BACKLOG))
     replayed_kinds: set[str] = field(default_factory=set)
     last_segment: Segment | None = None
     journal_bytes: int = 0
@@ -155,7 +155,7 @@ class JournalStore(MemoryStore):
         if not changes:
             return results
         pending = _Pending(
-            changes, encode_record(changes), asyncio.get_running_loop().create_future()
+            changes, encode_logged(changes), asyncio.get_running_loop().create_future()
         )
         self._queue.append(pending)
         self._queued.set()
@@ -383,12 +383,14 @@ def _read_store(directory: Path) -> _Recovered:
             if change.seq <= kind_seqs.get(change.kind, 0):
                 continue  # the snapshot already holds it
             table = found.tables.setdefault(change.kind, {})
+            entry: Stored | None
             if change.op == "put":
                 assert change.resource is not None
-                table[change.name] = Stored.of(change.resource)
+                entry = table[change.name] = Stored.of(change.resource)
             else:
                 table.pop(change.name, None)
-            found.replayed.append(change)
+                entry = Stored.of(change.resource) if change.resource is not None else None
+            found.replayed.append(Logged(change.seq, change.op, change.kind, change.name, entry))
             found.replayed_kinds.add(change.kind)
     found.seq = seq
     found.last_segment = segments[-1] if segments else None

@@ -152,6 +152,34 @@ async def test_readers_get_copies_they_may_change(repo: Repository) -> None:
     assert (await repo.get("flowrun", "r"))["spec"]["current_state"] == "A"
 
 
+async def test_no_dict_a_caller_holds_is_part_of_the_stored_state(repo: Repository) -> None:
+    """The writer's document, what put/commit return and what watchers get are all the
+    caller's to change: the store keeps only its own bytes and its own metadata copy."""
+    since = repo.seq
+    original = sample("flowrun", "r", team="ops")
+    stored = await repo.put(original)
+    before = await repo.get("flowrun", "r")
+    stream = repo.watch(["flowrun"], since)
+    seen = await anext(stream)
+    await stream.aclose()
+    for held in (original, stored, seen.resource):
+        assert held is not None
+        held["spec"]["current_state"] = "mutated"
+        held["spec"]["history_states"].append("mutated")
+        held["metadata"]["labels"]["team"] = "mutated"
+        held["metadata"]["version"] = 99
+        held["metadata"]["labels"]["extra"] = "x"
+    assert await repo.get("flowrun", "r") == before
+    assert [
+        r["metadata"]["name"] for r in await repo.list(Query("flowrun", labels={"team": "ops"}))
+    ] == ["r"]
+    assert await repo.list(Query("flowrun", labels={"team": "mutated"})) == []
+    (result,) = await repo.commit(
+        [Put({**before, "spec": {**before["spec"], "current_state": "B"}})]
+    )
+    assert result is not None and result["metadata"]["version"] == 2
+
+
 async def test_a_closed_store_refuses_writes(repo: Repository) -> None:
     await repo.close()
     with pytest.raises(StoreError, match="closed"):
