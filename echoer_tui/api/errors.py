@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from echoer_tui.errors import EchoerError, FslSyntaxError, TranslationError
+from echoer_tui.errors import ConflictError, EchoerError, FslSyntaxError, TranslationError
 
 log = logging.getLogger("echoer.api")
 
@@ -36,6 +36,14 @@ class UnauthorizedError(EchoerError):
     status = 401
 
 
+class NameConflictError(ConflictError):
+    """FSL whose only errors are names already taken (409, with where each name is)."""
+
+    def __init__(self, message: str, diagnostics: list[object]) -> None:
+        super().__init__(message, field="data")
+        self.diagnostics = diagnostics
+
+
 def diagnostic_to_dict(diagnostic: Any) -> dict[str, Any]:
     """One FSL diagnostic as JSON: where (1-based line/column), what, and what to do."""
     span = getattr(diagnostic, "span", None)
@@ -46,6 +54,8 @@ def diagnostic_to_dict(diagnostic: Any) -> dict[str, Any]:
         "hint": getattr(diagnostic, "hint", ""),
         "severity": getattr(diagnostic, "severity", "error"),
     }
+    if getattr(diagnostic, "code", ""):
+        body["code"] = diagnostic.code
     if span is not None:
         body["end_line"] = span.end_line
         body["end_column"] = span.end_column
@@ -56,7 +66,10 @@ def diagnostic_to_dict(diagnostic: Any) -> dict[str, Any]:
 
 def error_body(error: EchoerError) -> dict[str, Any]:
     body = error.to_dict()
-    if isinstance(error, FslSyntaxError | TranslationError) and error.diagnostics:
+    if (
+        isinstance(error, FslSyntaxError | TranslationError | NameConflictError)
+        and error.diagnostics
+    ):
         body["diagnostics"] = [diagnostic_to_dict(d) for d in error.diagnostics]
     return body
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from echoer_tui.api.body import FSL_BODY
+from echoer_tui.api.errors import NameConflictError
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, QueryParam, path_param
 from echoer_tui.api.schemas import RESOURCE, RESOURCE_LIST
 from echoer_tui.errors import (
@@ -23,6 +24,7 @@ from echoer_tui.errors import (
     NotFoundError,
     TranslationError,
 )
+from echoer_tui.model.translate import NAME_TAKEN
 
 CREATABLE = ("action", "flow", "flowrun")
 DELETABLE = ("action", "flow", "flowrun")
@@ -59,6 +61,12 @@ async def check_fsl(ctx: ApiContext, kind: str, text: str) -> None:
     validation = await ctx.workbench.validate(text)
     if not validation.ok:
         refusals = [d for d in validation.diagnostics if d.severity == "error"]
+        if all(d.code == NAME_TAKEN for d in refusals):
+            # Only names already taken: the FSL is fine, the store is in the way (409).
+            raise NameConflictError(
+                "FSL names a resource that already exists: " + "; ".join(map(str, refusals)),
+                list(refusals),
+            )
         raise TranslationError(f"FSL does not translate: {refusals[0]}", list(refusals))
 
 

@@ -51,6 +51,9 @@ class Diagnostic:
     message: str
     hint: str = ""
     severity: Severity = "error"
+    code: str = ""
+    """What kind of problem, for programs that answer differently by kind (e.g. the API's
+    409 for "name-taken"); empty where no one needs to tell."""
 
     @property
     def line(self) -> int:

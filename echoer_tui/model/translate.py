@@ -53,6 +53,9 @@ GRPC_REFUSED = (
     "the original declared grpc and never implemented it"
 )
 
+NAME_TAKEN = "name-taken"
+"""`Diagnostic.code` of a statement whose name a resource of its kind already has."""
+
 RESOURCE_KIND = {"action": "action", "flow": "flow", "flow_run": "flowrun"}
 """FSL statement keyword -> stored resource kind."""
 
@@ -218,6 +221,7 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
                 f'{where}: an action named "{decl.name}" already exists '
                 f"(action ({decl.name}) already exist)",
                 f"delete it first with `del action {decl.name}`, or choose another name",
+                NAME_TAKEN,
             )
         )
     if decl.method == "grpc":
@@ -294,6 +298,7 @@ def _flow(decl: FlowDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagno
                 decl.name_span,
                 f'{where}: a flow named "{decl.name}" already exists',
                 f"delete it first with `del flow {decl.name}`, or choose another name",
+                NAME_TAKEN,
             )
         )
     _need_steps(where, decl, "a flow", diags)
@@ -324,6 +329,7 @@ def _flow_run(decl: FlowRunDecl, catalog: Catalog) -> tuple[dict[str, Any], list
                 f'{where}: a flow run named "{decl.name}" already exists '
                 f"(flow run ({decl.name}) already exist)",
                 f"delete it first with `del flowrun {decl.name}`, or choose another name",
+                NAME_TAKEN,
             )
         )
     _need_steps(where, decl, "a flow run", diags)
@@ -586,8 +592,8 @@ def instantiate(
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _error(span: Span, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(span, message, hint, "error")
+def _error(span: Span, message: str, hint: str = "", code: str = "") -> Diagnostic:
+    return Diagnostic(span, message, hint, "error", code)
 
 
 def _warning(span: Span, message: str, hint: str = "") -> Diagnostic:
@@ -605,6 +611,7 @@ def _shorten(text: str, limit: int = 24) -> str:
 
 __all__ = [
     "GRPC_REFUSED",
+    "NAME_TAKEN",
     "ActionSignature",
     "Catalog",
     "TranslatedStatement",
