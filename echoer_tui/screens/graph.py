@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from echoer_tui.errors import EchoerError
 from echoer_tui.messages import EventsFiltered, StoreChanged
@@ -148,11 +149,13 @@ class GraphScreen(Screen[None]):
         if self.run_name:
             self.load_run()
 
-    def show_run(self, name: str) -> None:
-        """Show another run (from the browser, the palette or a reply)."""
-        self.run_name = name
-        self.query_one("#graph", FlowGraph).selected = ""
-        self.load_run()
+    def show_run(self, name: str) -> Worker[None]:
+        """Show another run (from the browser, the palette or a reply); showing the run
+        already shown keeps its selected step, so `r` still re-runs it."""
+        if name != self.run_name:
+            self.run_name = name
+            self.query_one("#graph", FlowGraph).selected = ""
+        return self.load_run()
 
     # Loading.
     @work(exclusive=True, group="runs", exit_on_error=False)
@@ -194,7 +197,14 @@ class GraphScreen(Screen[None]):
             return
         graph_widget = self.query_one("#graph", FlowGraph)
         views, taken = step_views(self.run, self.attempts)
-        graph_widget.show(Graph.from_resource(self.run), views, taken)
+        graph = Graph.from_resource(self.run)
+        graph_widget.show(graph, views, taken)
+        layout = graph_widget.graph_layout
+        if layout is not None and layout.order and graph_widget.selected not in layout.boxes:
+            # Another run of the same definition keeps the old layout, and with it no
+            # selection: select its current step (or its first), as a new layout does.
+            current = graph.current if graph.current in layout.boxes else layout.order[0]
+            graph_widget.selected = current
         spec = self.run.get("spec") or {}
         state = str(spec.get("current_state", ""))
         status = Text()
