@@ -75,6 +75,10 @@ CLAIM_BATCH = 100
 CONTENTION_RETRIES = 20
 """Times a transition is recomputed after another process changed its run first."""
 
+START_UP_WAIT = 30.0
+"""Seconds an ack arriving during `start()` waits for recovery to finish; after that it
+is handled anyway (the attempt lookup falls back to the store)."""
+
 T = TypeVar("T")
 
 
@@ -159,6 +163,9 @@ class Engine:
         self._gc_handle: TimerHandle | None = None
         self._started = False
         self._loops: list[asyncio.Task[None]] = []
+        self._starting = False
+        self._started_up = asyncio.Event()
+        """Set when `start()` has finished recovering: acks that came during it wait for it."""
 
     # --- life ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -167,6 +174,15 @@ class Engine:
         On a shared store the timers stay in the store (the claim loop takes them) and
         the index fills on demand: other processes keep adding to both.
         """
+        self._starting = True
+        self._started_up.clear()
+        try:
+            await self._start_up()
+        finally:
+            self._starting = False
+            self._started_up.set()
+
+    async def _start_up(self) -> None:
         if self._claims is None:
             for timer in await self._repo.list(Query(TIMER_KIND)):
                 self._queue.added(DelayedOp.from_resource(timer))
@@ -223,6 +239,7 @@ class Engine:
     async def ack(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """An action service (or a person) answers a step attempt (the `POST /step` body)."""
         msg = Ack.parse(body)
+        await self._after_start_up()
         found = await self._locate(msg.uuid, msg.flow_id)
         if found is None:
             raise NotFoundError(f"no step attempt has uuid {msg.uuid!r}", field="uuid")
@@ -301,6 +318,7 @@ class Engine:
 
     async def manual_ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         """Answer the attempt `run` currently waits on for `step`, as its action would."""
+        await self._after_start_up()
         flowrun = await self._load_run(run)
         spec = flowrun.spec
         if spec.current_state in FINISHED_STATES:
@@ -903,6 +921,13 @@ class Engine:
         uuid = flowrun.spec.current_attempt
         found = await self._locate(uuid, flowrun.name) if uuid else None
         return await self._get("step", found[1]) if found is not None else None
+
+    async def _after_start_up(self) -> None:
+        """Wait (bounded) while `start()` is still recovering, so that an ack arriving then
+        finds its attempt indexed and its run resumed instead of being refused."""
+        if self._starting:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._started_up.wait(), START_UP_WAIT)
 
     async def _locate(self, uuid: str, run: str = "") -> tuple[str, str] | None:
         """(run name, attempt name) of the attempt with `uuid`, from the index or the store.
