@@ -64,7 +64,13 @@ RUN_FLOW_BODY = obj(
     },
     ("run",),
 )
-SHELL_BODY = obj({"statement": {**TEXT, "description": "one shell statement"}}, ("statement",))
+SHELL_BODY = obj(
+    {
+        "statement": {**TEXT, "description": "one shell statement"},
+        "width": {"type": "integer", "description": "columns the reply's tables fit (120)"},
+    },
+    ("statement",),
+)
 
 
 async def read_body(request: Request, max_body: int) -> bytes:

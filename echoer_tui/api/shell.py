@@ -66,7 +66,9 @@ def shell_endpoints(ctx: ApiContext) -> list[Endpoint]:
     async def execute(request: Request) -> Response:
         body = await ctx.body(request, SHELL_BODY)
         refuse_server_files(body["statement"])
-        return JsonResponse(reply_to_dict(await ctx.workbench.execute(body["statement"])))
+        width = body.get("width")
+        reply = await ctx.workbench.execute(body["statement"], width=width)
+        return JsonResponse(reply_to_dict(reply))
 
     async def validate(request: Request) -> Response:
         body = await ctx.body(request, FSL_BODY)

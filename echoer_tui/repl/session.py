@@ -9,6 +9,7 @@ until Ctrl-C), `load` (a file on the shell's machine), `set events on|off` and `
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -89,7 +90,9 @@ class ShellSession:
         elif isinstance(command, Load):
             await self._load(command.path)
         else:
-            reply = await self.workbench.execute(statement)
+            reply = await self.workbench.execute(
+                statement, width=shutil.get_terminal_size().columns
+            )
             self.show(reply, statement)
             if isinstance(command, Help) and not command.topic:
                 self.write(SHELL_EXTRAS, "result")

@@ -73,8 +73,9 @@ class Workbench(Protocol):
         """Stop the engine and close the store; in-flight runs resume at the next start."""
 
     # The shell language (one statement: a command or FSL, without the trailing `/`).
-    async def execute(self, statement: str) -> Reply:
-        """Run one statement and answer as the original shell did; never raises."""
+    async def execute(self, statement: str, *, width: int | None = None) -> Reply:
+        """Run one statement and answer as the original shell did; never raises.
+        Tables in the reply fit `width` columns (a default of 120 when None)."""
 
     async def validate(self, text: str, *, allow_applied: bool = False) -> Validation:
         """Parse and translate `text` against the store without writing anything.

@@ -50,6 +50,7 @@ from echoer_tui.model.translate import (
 from echoer_tui.service import commands as cmd
 from echoer_tui.service.facade import Reply, RunArgs, Validation
 from echoer_tui.service.render import (
+    DEFAULT_TABLE_WIDTH,
     diagnostics_text,
     event_rows,
     resource_json,
@@ -162,26 +163,27 @@ class LocalWorkbench:
         return sorted(self._names.get(kind, ()))
 
     # --- the shell language --------------------------------------------------------------
-    async def execute(self, statement: str) -> Reply:
+    async def execute(self, statement: str, *, width: int | None = None) -> Reply:
         try:
             command = cmd.parse_command(statement)
             if isinstance(command, cmd.SubmitFsl):
                 return _combine(await self.apply_fsl(command.text))
-            return await self._run_command(command)
+            return await self._run_command(command, width or DEFAULT_TABLE_WIDTH)
         except EchoerError as error:
             return _error_reply(error)
         except Exception as error:  # the shell must never see a traceback
             log.exception("statement failed: %r", statement)
             return Reply("error", f"internal error: {type(error).__name__}: {error}")
 
-    async def _run_command(self, command: cmd.Command) -> Reply:
+    async def _run_command(self, command: cmd.Command, width: int) -> Reply:
+        """One command's reply; its tables fit `width` columns."""
         match command:
             case cmd.Help(topic):
                 return Reply("result", cmd.help_text(topic))
             case cmd.ListResources(kind):
                 resources = await self.list(kind)
                 headers, rows = resource_rows(kind, resources)
-                return Reply("result", table(headers, rows), data=resources)
+                return Reply("result", table(headers, rows, width), data=resources)
             case cmd.GetResource(kind, name):
                 resource = await self.get(kind, name)
                 return Reply("result", resource_json(resource), data=resource)
@@ -206,7 +208,7 @@ class LocalWorkbench:
             case cmd.Events(run):
                 events = await self.events(run or None)
                 headers, rows = event_rows(events)
-                return Reply("result", table(headers, rows), data=events)
+                return Reply("result", table(headers, rows, width), data=events)
             case cmd.Load(path):
                 return _combine(await self.apply_fsl(_read_fsl(path)), source=path)
             case cmd.Export(kind, name, fmt):

@@ -153,7 +153,7 @@ class RemoteWorkbench:
         return response.json()
 
     # --- the shell language -----------------------------------------------------------
-    async def execute(self, statement: str) -> Reply:
+    async def execute(self, statement: str, *, width: int | None = None) -> Reply:
         try:
             command = cmd.parse_command(statement)
         except errors.EchoerError:
@@ -161,7 +161,10 @@ class RemoteWorkbench:
         try:
             if isinstance(command, cmd.Load):
                 return await self._load(command.path)
-            return reply_from_dict(await self._call("POST", "/shell", {"statement": statement}))
+            body: dict[str, Any] = {"statement": statement}
+            if width is not None:
+                body["width"] = width
+            return reply_from_dict(await self._call("POST", "/shell", body))
         except errors.EchoerError as error:
             return Reply("error", error.message)
 

@@ -80,14 +80,32 @@ def _ordered(
     return value
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A boxed text table with upper-case headers, as the original's tablewriter drew it."""
+DEFAULT_TABLE_WIDTH = 120
+"""Columns a table is fitted to when the caller does not know its terminal's width."""
+
+MIN_CELL = 3
+"""No column is cut narrower than this (room for two characters and the `…`)."""
+
+FLEX_COLUMN = "MESSAGE"
+"""The column that gives up room first when a table is too wide."""
+
+FLEX_FLOOR = 20
+"""The flexible column gives up room only down to this; then the widest columns do."""
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], width: int | None = None) -> str:
+    """A boxed text table with upper-case headers, as the original's tablewriter drew it.
+
+    With `width`, the table fits in that many columns: the message column takes what
+    the others leave, the widest columns give way after it, and cells too long are cut
+    with `…` — so a long event message never wraps the table into an unreadable one.
+    """
     body = [[_cell(v) for v in row] for row in rows]
     head = [h.upper() for h in headers]
-    widths = [
-        max([len(line) for line in h.splitlines() or [""]] + [_width(r[i]) for r in body])
-        for i, h in enumerate(head)
-    ]
+    widths = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(head)]
+    if width is not None:
+        flex = head.index(FLEX_COLUMN) if FLEX_COLUMN in head else None
+        widths = fit_widths(widths, width, flex)
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     out = [rule, *_row_lines(head, widths), rule]
     for row in body:
@@ -95,6 +113,25 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     if body:
         out.append(rule)
     return "\n".join(out)
+
+
+def fit_widths(natural: Sequence[int], width: int, flex: int | None = None) -> list[int]:
+    """Column widths whose table (borders included) fits `width`, as far as MIN_CELL
+    allows: the `flex` column gives way first (down to FLEX_FLOOR), then the widest
+    column, one character at a time, so the others keep as much as they can."""
+    budget = width - (3 * len(natural) + 1)  # "| " before each cell, " |" closing the row
+    widths = list(natural)
+    if sum(widths) <= budget:
+        return widths
+    if flex is not None:
+        others = sum(widths) - widths[flex]
+        widths[flex] = max(min(FLEX_FLOOR, widths[flex]), budget - others)
+    while sum(widths) > budget:
+        widest = max(range(len(widths)), key=lambda i: widths[i])
+        if widths[widest] <= MIN_CELL:
+            break  # too narrow a terminal for this many columns: overflow, do not vanish
+        widths[widest] -= 1
+    return widths
 
 
 def _cell(value: Any) -> str:
@@ -109,12 +146,18 @@ def _width(cell: str) -> int:
     return max((len(line) for line in cell.splitlines()), default=0)
 
 
+def _fit(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+
+
 def _row_lines(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
     split = [c.splitlines() or [""] for c in cells]
     height = max(len(s) for s in split)
     lines = []
     for i in range(height):
-        parts = [(s[i] if i < len(s) else "").ljust(w) for s, w in zip(split, widths, strict=True)]
+        parts = [
+            _fit(s[i] if i < len(s) else "", w).ljust(w) for s, w in zip(split, widths, strict=True)
+        ]
         lines.append("| " + " | ".join(parts) + " |")
     return lines
 

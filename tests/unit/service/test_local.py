@@ -306,3 +306,15 @@ async def test_seq_is_the_last_committed_change_and_watch_from_it_skips_the_back
     change = await asyncio.wait_for(next_change, 10)
     await changes.aclose()  # type: ignore[attr-defined]
     assert change.name == "b" and change.seq > since
+
+
+async def test_shell_tables_fit_the_width_they_are_given(workbench: LocalWorkbench) -> None:
+    long_name = "an_action_with_a_name_far_longer_than_any_terminal_" + "x" * 100
+    await seed(workbench, action(long_name, {}, ["OK"]))
+    default = await workbench.execute("list action")
+    assert default.status == "result"
+    assert max(len(line) for line in default.text.splitlines()) == 120
+    narrow = await workbench.execute("list action", width=60)
+    assert {len(line) for line in narrow.text.splitlines()} == {60}
+    assert "| an_action_with_a" in narrow.text and "…" in narrow.text
+    assert narrow.data and narrow.data[0]["metadata"]["name"] == long_name  # data is whole

@@ -77,3 +77,40 @@ def test_diagnostic_with_caret_and_hint() -> None:
     assert lines[-1] == "hint: define it first"
     warning = Diagnostic(Span.at(source, 0, 4), "w", severity="warning")
     assert diagnostic_text(source, warning).startswith("warning 1:1: w")
+
+
+def test_a_table_fits_a_width_the_message_column_giving_way() -> None:
+    headers, rows = event_rows(
+        [
+            {
+                "metadata": {"name": "e1", "kind": "event"},
+                "spec": {
+                    "time": 0,
+                    "resource_name": "my_flow_run",
+                    "step_name": "A",
+                    "state": "FAIL",
+                    "message": "dispatch failed: " + "connection refused " * 20 + "(the end)",
+                },
+            }
+        ]
+    )
+    text = table(headers, rows, width=80)
+    lines = text.splitlines()
+    assert {len(line) for line in lines} == {80}
+    row = lines[3]
+    assert "| my_flow_run | A    | FAIL  | dispatch failed: connection refused" in row
+    assert row.endswith("… |") and "(the end)" not in text
+    # Without a width, nothing is cut (as before).
+    assert "(the end)" in table(headers, rows)
+
+
+def test_a_table_too_wide_for_its_width_cuts_the_widest_cells_too() -> None:
+    rows = [["x" * 50, "y" * 50, "short"]]
+    lines = table(["name", "uuid", "message"], rows, width=40).splitlines()
+    assert {len(line) for line in lines} == {40}
+    assert "…" in lines[3] and "MESSAGE"[:3] in lines[1]
+
+
+def test_a_table_narrower_than_its_columns_allow_keeps_every_column() -> None:
+    lines = table(["a", "b", "c"], [["abcdef", "ghijkl", "mnopqr"]], width=5).splitlines()
+    assert lines[3] == "| ab… | gh… | mn… |"
