@@ -7,7 +7,9 @@ service: it takes the dispatches and acks them through a pacer that offers at mo
 `--rate` acks per second (fewer only when no dispatch is waiting). Reported: acks
 offered and accepted per second (overall and the slowest full second), p50/p99/max
 latency of `POST /step`, dispatch-to-ack-accepted step latency, the server's peak
-RSS, and how many runs did not reach `done` within the bound (stalled: must be 0).
+RSS and CPU time (per ack: the figure to compare between runs, as other work on the
+machine moves it far less than throughput), and how many runs did not reach `done`
+within the bound (stalled: must be 0).
 
 Run: `.venv/bin/python -m bench.bench_load [--runs 1000 --steps 10 --rate 2000]`
 (bounded: a few minutes at most).
@@ -115,6 +117,16 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used: unlike throughput, barely moved by what
+    else the machine runs, so it is the figure to compare between runs."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def per_second(stamps: list[float]) -> list[int]:
     if not stamps:
         return []
@@ -153,6 +165,7 @@ async def load(runs: int, steps: int, rate: float) -> dict[str, Any]:
                     async with session.post(f"{server.url}{path}", json={"data": text}) as r:
                         assert r.status == 200, await r.text()
                 began = time.perf_counter()
+                cpu_began = cpu_seconds(server.process.pid)
                 gate = asyncio.Semaphore(64)
 
                 async def create(n: int) -> None:
@@ -178,6 +191,7 @@ async def load(runs: int, steps: int, rate: float) -> dict[str, Any]:
                         item["spec"]["current_state"] for item in await r.json()
                     )
                 server_peak = peak_rss_mb(server.process.pid)
+                server_cpu = cpu_seconds(server.process.pid) - cpu_began
             finally:
                 stop.set()
                 await pacing
@@ -211,6 +225,7 @@ async def load(runs: int, steps: int, rate: float) -> dict[str, Any]:
         "stalled": runs - states.get("done", 0),
         "states": dict(states),
         "server_peak_mb": server_peak,
+        "server_cpu_s": server_cpu,
         "client_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -242,6 +257,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| dispatch received -> ack accepted, p99 | {f['step_p99_ms']:.0f} ms |")
     print(f"| all done in | {f['elapsed_s']:.1f} s |")
     print(f"| runs stalled | {f['stalled']} (states {f['states']}) |")
+    print(
+        f"| server CPU, creating and running | {f['server_cpu_s']:.1f} s, "
+        f"{f['server_cpu_s'] * 1e6 / max(1, f['acks']):.0f} µs per ack |"
+    )
     print(f"| server peak RSS (VmHWM) | {f['server_peak_mb']:.0f} MB |")
     print(f"| load generator peak RSS | {f['client_peak_mb']:.0f} MB |")
     if f["refused"]:
