@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -184,3 +185,21 @@ async def test_a_closed_store_refuses_writes(repo: Repository) -> None:
     await repo.close()
     with pytest.raises(StoreError, match="closed"):
         await repo.put(flowrun("r"))
+
+
+async def test_a_stored_entry_is_one_object_for_the_cyclic_gc() -> None:
+    """A full collection's cost grows with every tracked object the process holds: an
+    entry's fields (bytes, version, uuid, time, labels as a tuple) are all untracked."""
+    store = MemoryStore()
+    for i in range(50):
+        await store.put(sample("flowrun", f"r{i}", team="ops", tier="1"))
+    # A collection untracks a tuple whose items are untracked; the labels are pairs
+    # within a tuple, so the second collection sees the first one's work.
+    gc.collect()
+    gc.collect()
+    entries = list(store._data["flowrun"].values())
+    assert len(entries) == 50
+    assert not any(gc.is_tracked(part) for entry in entries for part in entry)
+    found = await store.list(Query("flowrun", labels={"tier": "1", "team": "ops"}))
+    assert [r["metadata"]["name"] for r in found][:2] == ["r0", "r1"]
+    assert await store.list(Query("flowrun", labels={"tier": "2"})) == []
