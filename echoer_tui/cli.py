@@ -14,49 +14,65 @@ from echoer_tui import __version__
 from echoer_tui.errors import EchoerError
 
 
-def _add_runtime_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir", metavar="DIR", help="where the store lives (env ECHOER_DATA_DIR)"
+def _runtime_options(*, top_level: bool) -> argparse.ArgumentParser:
+    """The options every engine-running command takes, before or after the command word.
+
+    Below the top level their default is SUPPRESS, so `echoer --token T serve` keeps the
+    token: a subcommand's own default would otherwise overwrite what the user typed.
+    """
+    default = None if top_level else argparse.SUPPRESS
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="where the store lives (env ECHOER_DATA_DIR)",
     )
-    parser.add_argument(
+    options.add_argument(
         "--listen",
         metavar="HOST:PORT",
+        default=default,
         help="where the HTTP API listens (env ECHOER_LISTEN, default 127.0.0.1:8080)",
     )
-    parser.add_argument(
-        "--token", metavar="TOKEN", help="bearer token the API requires (env ECHOER_TOKEN)"
+    options.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=default,
+        help="bearer token the API requires (env ECHOER_TOKEN)",
     )
-    parser.add_argument(
-        "--server", metavar="URL", help="use a running `echoer serve` instead of an embedded engine"
+    options.add_argument(
+        "--server",
+        metavar="URL",
+        default=default,
+        help="use a running `echoer serve` instead of an embedded engine",
     )
-    parser.add_argument(
+    options.add_argument(
         "--store",
         metavar="URL",
+        default=default,
         help="store URL instead of the data dir: postgresql://… or tinydb://DIR (env ECHOER_STORE)",
     )
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="echoer",
         description="A workbench for business flows written in FSL.",
+        parents=[_runtime_options(top_level=True)],
     )
+    runtime = [_runtime_options(top_level=False)]
     parser.add_argument("--version", action="version", version=f"echoer {__version__}")
-    _add_runtime_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("tui", help="the full-screen workbench (the default)")
-    for name in ("tui",):
-        _add_runtime_options(sub.choices[name])
-
-    repl = sub.add_parser("repl", help="the classic > shell")
-    _add_runtime_options(repl)
-
-    serve = sub.add_parser("serve", help="the engine and its HTTP API alone")
-    _add_runtime_options(serve)
-
-    demo = sub.add_parser("demo", help="everything, on a bundled example with demo action services")
-    _add_runtime_options(demo)
+    sub.add_parser("tui", parents=runtime, help="the full-screen workbench (the default)")
+    sub.add_parser("repl", parents=runtime, help="the classic > shell")
+    sub.add_parser("serve", parents=runtime, help="the engine and its HTTP API alone")
+    demo = sub.add_parser(
+        "demo",
+        parents=runtime,
+        help="everything, on a bundled example with demo action services",
+    )
     demo.add_argument(
         "--repl", action="store_true", help="use the > shell instead of the workbench"
     )
