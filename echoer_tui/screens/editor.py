@@ -8,6 +8,7 @@ submits the statement under the cursor or the selection; the reply pane answers
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from rich.text import Text
@@ -62,6 +63,9 @@ class EditorScreen(Screen[None]):
         self._generation = 0
         self.applied: tuple[str, ...] = ()
         """Statements of the document the store already holds as written."""
+        self._submissions: asyncio.Queue[str] = asyncio.Queue()
+        self.replies: list[Reply] = []
+        """Every reply so far, in submission order (the reply pane shows them)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-pane"):
@@ -83,6 +87,7 @@ class EditorScreen(Screen[None]):
         editor.focus()
         self.query_one("#replies", RichLog).border_title = "Replies"
         self._show_status()
+        self.run_submissions()
 
     @property
     def editor(self) -> FlowEditor:
@@ -133,19 +138,25 @@ class EditorScreen(Screen[None]):
     def _submitted(self, event: FlowEditor.Submitted) -> None:
         self.submit(event.statement)
 
-    @work(group="submit", exit_on_error=False)
-    async def submit(self, text: str) -> list[Reply]:
-        """Run each statement of `text` (a selection may hold several) in order."""
+    def submit(self, text: str) -> None:
+        """Queue `text` (a selection may hold several statements) behind what was
+        submitted before: a statement may need the one above it (a flow_run its
+        action), so submissions run one at a time, in the order they were made."""
+        self._submissions.put_nowait(text)
+
+    @work(exclusive=True, group="submit", exit_on_error=False)
+    async def run_submissions(self) -> None:
+        """The one worker that runs submissions, for as long as the screen lives."""
         log = self.query_one("#replies", RichLog)
-        replies = []
-        for statement in statements_of(text):
-            lines = statement.strip().splitlines()
-            log.write(Text("> " + lines[0] + (" …" if len(lines) > 1 else ""), style="dim"))
-            reply = await self.workbench.execute(statement)
-            log.write(reply_text(reply))
-            replies.append(reply)
-        self._validate_now()
-        return replies
+        while True:
+            text = await self._submissions.get()
+            for statement in statements_of(text):
+                lines = statement.strip().splitlines()
+                log.write(Text("> " + lines[0] + (" …" if len(lines) > 1 else ""), style="dim"))
+                reply = await self.workbench.execute(statement)
+                log.write(reply_text(reply))
+                self.replies.append(reply)
+            self._validate_now()
 
     def action_submit_all(self) -> None:
         """Submit every statement of the document, in order."""
