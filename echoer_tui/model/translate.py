@@ -17,7 +17,7 @@ import binascii
 import difflib
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from echoer_tui.errors import TranslationError
@@ -31,6 +31,7 @@ from echoer_tui.fsl.ast import (
     Statement,
     StepDecl,
 )
+from echoer_tui.model.names import name_problem
 from echoer_tui.model.resources import (
     DEFAULT_RETRIES,
     PARAM_TYPE_NAMES,
@@ -55,6 +56,13 @@ GRPC_REFUSED = (
 
 NAME_TAKEN = "name-taken"
 """`Diagnostic.code` of a statement whose name a resource of its kind already has."""
+
+DEFINED_TWICE = "defined-twice"
+"""`Diagnostic.code` of a statement whose name an earlier statement of the same document
+defines: the document contradicts itself (a bad request), nothing stored is in the way."""
+
+BAD_NAME = "bad-name"
+"""`Diagnostic.code` of a name that `names.name_problem` refuses."""
 
 RESOURCE_KIND = {"action": "action", "flow": "flow", "flow_run": "flowrun"}
 """FSL statement keyword -> stored resource kind."""
@@ -101,6 +109,9 @@ class Catalog:
     refused_params: frozenset[str] = frozenset()
     """Arg names declared by actions earlier in the same document that were refused:
     a step using such an arg is not wrong a second time for it."""
+    defined: Mapping[tuple[str, str], Span] = field(default_factory=dict)
+    """(resource kind, name) -> where an earlier statement of the same document named
+    it, whether or not that statement translated."""
 
     @classmethod
     def from_resources(cls, resources: Iterable[Mapping[str, Any]]) -> Catalog:
@@ -124,12 +135,18 @@ class Catalog:
         actions = dict(self.actions)
         if action is not None:
             actions[name] = action
-        return Catalog(actions, names, self.refused_params)
+        return replace(self, actions=actions, names=names)
 
     def with_refused(self, action: ActionDecl) -> Catalog:
         """This catalog, knowing the arg names of an action of the document that was refused."""
         params = self.refused_params | {p.name for p in action.params}
-        return Catalog(self.actions, self.names, params)
+        return replace(self, refused_params=params)
+
+    def with_defined(self, kind: str, name: str, span: Span) -> Catalog:
+        """This catalog, knowing that a statement of the document named (kind, name) at span."""
+        if (kind, name) in self.defined:
+            return self
+        return replace(self, defined={**self.defined, (kind, name): span})
 
     def declares(self, arg: str) -> bool:
         """Whether any action (stored, or refused earlier in the document) declares `arg`."""
@@ -193,6 +210,7 @@ def translate(statements: Sequence[Statement], catalog: Catalog) -> Translation:
             catalog = catalog.with_resource(result.kind, statement.name, action)
         elif isinstance(statement, ActionDecl):
             catalog = catalog.with_refused(statement)
+        catalog = catalog.with_defined(result.kind, statement.name, statement.name_span)
     return Translation(tuple(out))
 
 
@@ -208,22 +226,68 @@ def translate_statement(statement: Statement, catalog: Catalog) -> TranslatedSta
     return TranslatedStatement(statement, None if failed else resource, tuple(diags))
 
 
+# --- names -----------------------------------------------------------------------------
+
+
+def _name_checks(decl: Statement, catalog: Catalog, taken: str) -> list[Diagnostic]:
+    """The statement's name (and its steps' names) against the name rule, the document
+    and the store; `taken` is the message when a stored resource has the name."""
+    kind = RESOURCE_KIND[decl.kind]
+    where = f"{decl.kind} {decl.name}"
+    diags: list[Diagnostic] = []
+    problem = name_problem(decl.name)
+    if problem:
+        diags.append(
+            _error(
+                decl.name_span,
+                f"{decl.kind} {decl.name!r}: {problem}",
+                "choose another name",
+                BAD_NAME,
+            )
+        )
+    first = catalog.defined.get((kind, decl.name))
+    if first is not None:
+        diags.append(
+            _error(
+                decl.name_span,
+                f"{where} is defined twice in this document (first at {first.line}:{first.column})",
+                "rename one of them, or remove one",
+                DEFINED_TWICE,
+            )
+        )
+    elif catalog.taken(kind, decl.name):
+        diags.append(
+            _error(
+                decl.name_span,
+                f"{where}: {taken}",
+                f"delete it first with `del {kind} {decl.name}`, or choose another name",
+                NAME_TAKEN,
+            )
+        )
+    for step in () if isinstance(decl, ActionDecl) else decl.steps:
+        problem = name_problem(step.name)
+        if problem:
+            diags.append(
+                _error(
+                    step.name_span,
+                    f"{where}, step {step.name!r}: {problem}",
+                    "choose another step name",
+                    BAD_NAME,
+                )
+            )
+    return diags
+
+
 # --- actions ---------------------------------------------------------------------------
 
 
 def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagnostic]]:
     where = f"action {decl.name}"
-    diags: list[Diagnostic] = []
-    if catalog.taken("action", decl.name):
-        diags.append(
-            _error(
-                decl.name_span,
-                f'{where}: an action named "{decl.name}" already exists '
-                f"(action ({decl.name}) already exist)",
-                f"delete it first with `del action {decl.name}`, or choose another name",
-                NAME_TAKEN,
-            )
-        )
+    diags = _name_checks(
+        decl,
+        catalog,
+        f'an action named "{decl.name}" already exists (action ({decl.name}) already exist)',
+    )
     if decl.method == "grpc":
         diags.append(_error(decl.method_span, f"{where}: method grpc is refused: {GRPC_REFUSED}"))
     endpoints = [part.strip() for addr in decl.addrs for part in addr.split(",") if part.strip()]
@@ -291,16 +355,7 @@ def pem_problem(capem: str) -> str:
 
 def _flow(decl: FlowDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagnostic]]:
     where = f"flow {decl.name}"
-    diags: list[Diagnostic] = []
-    if catalog.taken("flow", decl.name):
-        diags.append(
-            _error(
-                decl.name_span,
-                f'{where}: a flow named "{decl.name}" already exists',
-                f"delete it first with `del flow {decl.name}`, or choose another name",
-                NAME_TAKEN,
-            )
-        )
+    diags = _name_checks(decl, catalog, f'a flow named "{decl.name}" already exists')
     _need_steps(where, decl, "a flow", diags)
     steps: list[FlowStep] = []
     for step in decl.steps:
@@ -321,17 +376,11 @@ def _flow(decl: FlowDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagno
 
 def _flow_run(decl: FlowRunDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Diagnostic]]:
     where = f"flow_run {decl.name}"
-    diags: list[Diagnostic] = []
-    if catalog.taken("flowrun", decl.name):
-        diags.append(
-            _error(
-                decl.name_span,
-                f'{where}: a flow run named "{decl.name}" already exists '
-                f"(flow run ({decl.name}) already exist)",
-                f"delete it first with `del flowrun {decl.name}`, or choose another name",
-                NAME_TAKEN,
-            )
-        )
+    diags = _name_checks(
+        decl,
+        catalog,
+        f'a flow run named "{decl.name}" already exists (flow run ({decl.name}) already exist)',
+    )
     _need_steps(where, decl, "a flow run", diags)
     run_uuid = new_uuid()
     steps: list[dict[str, Any]] = []
@@ -541,6 +590,11 @@ def instantiate(
     """A flow run made from a flow template: each arg goes to every step whose action
     declares it, type-checked. Raises TranslationError naming every problem."""
     flow_name = str(flow["metadata"]["name"])
+    bad_name = name_problem(run_name)
+    if bad_name:
+        error = TranslationError(f"run flow {flow_name} as {run_name!r}: {bad_name}")
+        error.field = "run"
+        raise error
     where = f"run flow {flow_name} as {run_name}"
     steps = [FlowStep.from_dict(s) for s in (flow.get("spec") or {}).get("steps") or ()]
     problems: list[str] = []
@@ -610,6 +664,8 @@ def _shorten(text: str, limit: int = 24) -> str:
 
 
 __all__ = [
+    "BAD_NAME",
+    "DEFINED_TWICE",
     "GRPC_REFUSED",
     "NAME_TAKEN",
     "ActionSignature",

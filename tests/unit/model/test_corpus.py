@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import echoer_tui.fsl as fsl
-from echoer_tui.model.translate import Catalog, Translation, translate
+from echoer_tui.fsl.ast import ActionDecl
+from echoer_tui.model.translate import (
+    DEFINED_TWICE,
+    NAME_TAKEN,
+    ActionSignature,
+    Catalog,
+    Translation,
+    translate,
+    translate_statement,
+)
 
 CORPUS = Path("/work/shared/fsl-corpus")
 
@@ -42,10 +51,24 @@ def test_e2e_corpus_refuses_the_second_run_of_the_same_name() -> None:
         ("my_flow_run_6", False),
         ("my_flow_run_28", True),
     ]
-    assert "(flow run (my_flow_run_6) already exist)" in result.statements[2].errors[0].message
+    [twice] = result.statements[2].errors
+    assert twice.code == DEFINED_TWICE
+    assert "my_flow_run_6 is defined twice in this document (first at 9:10)" in twice.message
 
 
-def test_string_bug_corpus_needs_its_action() -> None:
-    result = corpus_translation("20201123_string_bug.fss")
-    [statement] = result.statements
-    assert "not without getting action (artifactoryCD) definition" in statement.errors[0].message
+def test_e2e_corpus_submitted_statement_by_statement_finds_the_run_existing() -> None:
+    """The original's shell sent one statement per `/`: the second run then met the first."""
+    document = fsl.parse((CORPUS / "e2e_action_impl_test.fsl").read_text())
+    catalog = Catalog()
+    outcomes = []
+    for statement in document.statements:
+        result = translate_statement(statement, catalog)
+        outcomes.append(result)
+        if result.resource is not None:
+            signature = (
+                ActionSignature.from_decl(statement) if isinstance(statement, ActionDecl) else None
+            )
+            catalog = catalog.with_resource(result.kind, statement.name, signature)
+    second = outcomes[2].errors[0]
+    assert second.code == NAME_TAKEN
+    assert "(flow run (my_flow_run_6) already exist)" in second.message

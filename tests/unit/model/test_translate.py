@@ -154,7 +154,9 @@ def test_same_name_twice_in_one_document() -> None:
     result = translate([first, second], Catalog())
     assert result.statements[0].ok
     assert not result.statements[1].ok
-    assert "already exists" in result.statements[1].errors[0].message
+    [twice] = result.statements[1].errors
+    assert twice.code == "defined-twice"
+    assert "already exists" not in twice.message
 
 
 def test_undefined_action_keeps_the_original_words() -> None:
