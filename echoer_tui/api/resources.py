@@ -3,7 +3,7 @@
 GET lists (filtered by `?metadata.name=` as the original, or by `?prefix=`), GET
 one by name, POST `{"data": "<fsl>"}` to create from FSL, DELETE by name (and by
 name + uuid, as the original). FSL is checked completely — syntax, statement kind,
-translation against the store — before anything is written.
+translation against the store — and then written in one commit: all of it or nothing.
 """
 
 from __future__ import annotations
@@ -17,21 +17,14 @@ from echoer_tui.api.body import FSL_BODY
 from echoer_tui.api.errors import NameConflictError
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, QueryParam, path_param
 from echoer_tui.api.schemas import RESOURCE, RESOURCE_LIST
-from echoer_tui.errors import (
-    ConflictError,
-    EchoerError,
-    FslSyntaxError,
-    NotFoundError,
-    TranslationError,
-)
-from echoer_tui.model.translate import NAME_TAKEN
+from echoer_tui.errors import NotFoundError, TranslationError
+from echoer_tui.fsl.ast import Diagnostic
+from echoer_tui.model.translate import NAME_TAKEN, RESOURCE_KIND
 
 CREATABLE = ("action", "flow", "flowrun")
 DELETABLE = ("action", "flow", "flowrun")
 LISTABLE = ("action", "flow", "flowrun", "step", "event")
-STATEMENT_KINDS = {"action": "action", "flow": "flow", "flow_run": "flowrun"}
-"""FSL statement kind → the resource kind it creates."""
-FSL_KEYWORDS = {"action": "action", "flow": "flow", "flowrun": "flow_run"}
+FSL_KEYWORDS = {kind: keyword for keyword, kind in RESOURCE_KIND.items()}
 
 LIST_QUERY = (
     QueryParam("metadata.name", "only the resource with exactly this name (as the original)"),
@@ -40,34 +33,22 @@ LIST_QUERY = (
 RUN_FILTER = QueryParam("flowrun", "only the step attempts or events of this flow run")
 
 
-async def check_fsl(ctx: ApiContext, kind: str, text: str) -> None:
-    """Refuse FSL that does not parse, holds another kind, or does not translate."""
-    from echoer_tui.fsl import parse
+async def create_fsl(ctx: ApiContext, kind: str, text: str) -> None:
+    """Create every statement of `text` in one commit, or refuse the request whole.
 
-    document = parse(text)
-    if not document.ok:
-        errors = document.errors
-        raise FslSyntaxError(f"FSL does not parse: {errors[0]}", list(errors))
-    if not document.statements:
-        raise EchoerError("data: no FSL statement found", field="data")
-    for statement in document.statements:
-        made = STATEMENT_KINDS.get(statement.kind, statement.kind)
-        if made != kind:
-            raise EchoerError(
-                f"data: POST /{kind} takes `{FSL_KEYWORDS[kind]}` statements, "
-                f"not `{statement.kind} {statement.name}`",
-                field="data",
-            )
-    validation = await ctx.workbench.validate(text)
-    if not validation.ok:
-        refusals = [d for d in validation.diagnostics if d.severity == "error"]
-        if all(d.code == NAME_TAKEN for d in refusals):
-            # Only names already taken: the FSL is fine, the store is in the way (409).
+    Translation errors that are only names already taken answer 409 (the FSL is fine,
+    the store is in the way), as does a name taken between translation and the commit.
+    """
+    try:
+        await ctx.workbench.create_fsl(text, kind)
+    except TranslationError as error:
+        refusals = [d for d in error.diagnostics if isinstance(d, Diagnostic)]
+        if refusals and all(d.code == NAME_TAKEN for d in refusals):
             raise NameConflictError(
                 "FSL names a resource that already exists: " + "; ".join(map(str, refusals)),
                 list(refusals),
-            )
-        raise TranslationError(f"FSL does not translate: {refusals[0]}", list(refusals))
+            ) from None
+        raise
 
 
 def resource_endpoints(ctx: ApiContext) -> list[Endpoint]:
@@ -131,10 +112,7 @@ def _create_endpoint(ctx: ApiContext, kind: str) -> Endpoint:
     async def create(request: Request) -> Response:
         body = await ctx.body(request, FSL_BODY)
         text = body["data"]
-        await check_fsl(ctx, kind, text)
-        for reply in await ctx.workbench.apply_fsl(text):
-            if reply.status == "error":
-                raise ConflictError(reply.text)
+        await create_fsl(ctx, kind, text)
         return JsonResponse("")
 
     return Endpoint(

@@ -85,7 +85,17 @@ class Workbench(Protocol):
         holds what was just submitted. A different definition under a taken name is."""
 
     async def apply_fsl(self, text: str) -> builtins.list[Reply]:
-        """Create every statement of an FSL document, in order, one reply per statement."""
+        """Create every statement of an FSL document, in order, one reply per statement.
+
+        A statement that does not translate is refused alone (as the original shell); the
+        others are written in one commit, so a store refusal refuses them all."""
+
+    async def create_fsl(self, text: str, kind: str | None = None) -> builtins.list[dict[str, Any]]:
+        """Create every statement of a document in one commit, or refuse it whole.
+
+        With `kind`, every statement must create that kind. Raises FslSyntaxError,
+        TranslationError (every error diagnostic) or ConflictError; nothing is then written.
+        Answers the stored resources."""
 
     # Resources.
     async def get(self, kind: str, name: str) -> dict[str, Any]:

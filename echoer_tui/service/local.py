@@ -57,7 +57,7 @@ from echoer_tui.service.render import (
     resource_rows,
     table,
 )
-from echoer_tui.storage.repository import Change, Query, Repository
+from echoer_tui.storage.repository import Change, Put, Query, Repository
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +264,11 @@ class LocalWorkbench:
         return found
 
     async def apply_fsl(self, text: str) -> list[Reply]:
+        """One reply per statement. A statement that does not translate is refused on its
+        own and the others are applied, as the original shell did (there every `/` was a
+        submission of its own, and `load FILE` applies a corpus file's good statements);
+        those applied are written in one commit, so a refusal by the store refuses them all
+        and nothing of the document is left half written."""
         document = parse(text)
         if not document.ok:
             # A document that does not parse changes nothing, not even its good statements.
@@ -275,26 +280,81 @@ class LocalWorkbench:
                 )
             ]
         translation = await self._translate(document)
+        written: dict[int, tuple[dict[str, Any], str]] = {}
+        refusal: EchoerError | None = None
+        clean = [r for r in translation.statements if r.ok]
+        try:
+            for result, outcome in zip(clean, await self._write(clean), strict=True):
+                written[id(result)] = outcome
+        except EchoerError as error:
+            refusal = error
         replies: list[Reply] = []
         for result in translation.statements:
-            if not result.ok or result.resource is None:
-                replies.append(
-                    Reply(
-                        "error",
-                        diagnostics_text(text, result.errors),
-                        diagnostics=result.diagnostics,
-                    )
-                )
-                continue
-            try:
-                stored = await self._repo.put(result.resource)
-                if result.kind == "flowrun":
-                    await self._engine.launch(result.name)
-            except EchoerError as error:
-                replies.append(_error_reply(error, result.diagnostics))
-                continue
-            replies.append(Reply("ok", diagnostics=result.diagnostics, data=redact(stored)))
+            if not result.ok:
+                errors = diagnostics_text(text, result.errors)
+                replies.append(Reply("error", errors, diagnostics=result.diagnostics))
+            elif refusal is not None:
+                replies.append(_error_reply(refusal, result.diagnostics))
+            else:
+                stored, note = written[id(result)]
+                replies.append(Reply("ok", note, diagnostics=result.diagnostics, data=stored))
         return replies
+
+    async def create_fsl(self, text: str, kind: str | None = None) -> builtins.list[dict[str, Any]]:
+        """Every statement of a document or none (the API's `POST /action|flow|flowrun`).
+
+        Raises FslSyntaxError, EchoerError (no statement, or one that does not create
+        `kind`), TranslationError with every error diagnostic, or the store's ConflictError
+        when a name was taken between translation and the commit; then nothing is written.
+        """
+        document = parse(text)
+        if not document.ok:
+            errors = document.errors
+            raise FslSyntaxError(f"FSL does not parse: {errors[0]}", list(errors))
+        if not document.statements:
+            raise EchoerError("data: no FSL statement found", field="data")
+        if kind is not None:
+            for statement in document.statements:
+                if RESOURCE_KIND[statement.kind] != kind:
+                    keyword = next(k for k, v in RESOURCE_KIND.items() if v == kind)
+                    raise EchoerError(
+                        f"data: only `{keyword}` statements create {kind} resources, "
+                        f"not `{statement.kind} {statement.name}`",
+                        field="data",
+                    )
+        translation = await self._translate(document)
+        refusals = [d for d in translation.diagnostics if d.severity == "error"]
+        if refusals:
+            found: builtins.list[object] = list(refusals)
+            raise TranslationError(f"FSL does not translate: {refusals[0]}", found)
+        return [stored for stored, _ in await self._write(translation.statements)]
+
+    async def _write(
+        self, results: Sequence[TranslatedStatement]
+    ) -> builtins.list[tuple[dict[str, Any], str]]:
+        """Store translated statements in one commit (all or none), then start the new runs.
+
+        Per statement: the resource as stored (redacted) and a note for the reply. A run
+        that is stored but cannot be launched now is no refusal: the engine starts every
+        stored `ready` run without attempts when it next starts (its recovery).
+        """
+        if not results:
+            return []
+        stored = await self._repo.commit([Put(r.resource) for r in results if r.resource])
+        outcomes: builtins.list[tuple[dict[str, Any], str]] = []
+        for result, resource in zip(results, stored, strict=True):
+            note = ""
+            if result.kind == "flowrun":
+                try:
+                    await self._engine.launch(result.name)
+                except EchoerError as error:
+                    log.warning("flowrun %s stored but not started: %s", result.name, error)
+                    note = (
+                        f"flowrun {result.name} is stored but did not start ({error.message}); "
+                        "it starts when the engine next starts"
+                    )
+            outcomes.append((redact(resource or {}), note))
+        return outcomes
 
     async def _translate(self, document: Document) -> Translation:
         return translate(document.statements, await self._catalog(document))

@@ -197,6 +197,27 @@ class RemoteWorkbench:
     async def apply_fsl(self, text: str) -> builtins.list[Reply]:
         return [reply_from_dict(r) for r in await self._call("POST", "/apply", {"data": text})]
 
+    async def create_fsl(self, text: str, kind: str | None = None) -> builtins.list[dict[str, Any]]:
+        """`POST /<kind>`: the server checks and commits the whole document or nothing.
+
+        The HTTP API creates one kind per request, so a document mixing kinds is refused
+        here unless `kind` says which one it must be (the server then names the odd one)."""
+        from echoer_tui.fsl import parse
+        from echoer_tui.model.translate import RESOURCE_KIND
+
+        statements = parse(text).statements
+        made = {RESOURCE_KIND[s.kind] for s in statements}
+        if kind is None:
+            if len(made) != 1:
+                raise errors.EchoerError(
+                    "data: a remote server creates one kind of resource per request; "
+                    f"this document holds {', '.join(sorted(made)) or 'no statement'}",
+                    field="data",
+                )
+            (kind,) = made
+        await self._call("POST", f"/{_seg(kind)}", {"data": text})
+        return [await self.get(kind, s.name) for s in statements]
+
     # --- resources --------------------------------------------------------------------
     async def get(self, kind: str, name: str) -> dict[str, Any]:
         result: dict[str, Any] = await self._call("GET", f"/{_seg(kind)}/{_seg(name)}")
