@@ -58,6 +58,12 @@ class StoreError(EchoerError):
     status = 503
 
 
+class NoEngineError(EchoerError):
+    """This server runs no engine, so it cannot take acknowledgements or drive runs."""
+
+    status = 503
+
+
 class StoreLockedError(StoreError):
     """Another process owns the data directory."""
 

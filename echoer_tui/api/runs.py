@@ -13,12 +13,8 @@ from starlette.responses import Response
 from echoer_tui.api.body import ACK_BODY, MANUAL_ACK_BODY, RERUN_BODY, RUN_FLOW_BODY
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, path_param
 from echoer_tui.api.schemas import OBJECT, RESOURCE
-from echoer_tui.errors import StoreError
+from echoer_tui.errors import NoEngineError
 from echoer_tui.service.facade import RunArgs
-
-
-class NoEngineError(StoreError):
-    """This API serves a facade without an embedded engine, so it cannot take wire acks."""
 
 
 def run_endpoints(ctx: ApiContext) -> list[Endpoint]:

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from echoer_tui.engine.transitions import RUN_LABEL
 from echoer_tui.errors import (
     ConflictError,
     EchoerError,
@@ -60,9 +61,6 @@ from echoer_tui.service.render import (
 from echoer_tui.storage.repository import Change, Put, Query, Repository
 
 log = logging.getLogger(__name__)
-
-RUN_LABEL = "flowrun"
-"""Label the engine puts on a run's step attempts and events (engine.transitions.RUN_LABEL)."""
 
 NAMED_KINDS = ("action", "flow", "flowrun")
 """Kinds whose names `known_names` keeps (attempts and events are too many to complete)."""
