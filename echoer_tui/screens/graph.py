@@ -24,6 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from echoer_tui.engine.transitions import StepDef, declared_states
 from echoer_tui.errors import EchoerError
 from echoer_tui.messages import EventsFiltered, StoreChanged
 from echoer_tui.model.export import Graph, export
@@ -302,18 +303,28 @@ class GraphScreen(Screen[None]):
         if step not in steps:
             self.notify("no step is waiting for an ack", severity="warning")
             return
-        states = list(
-            ((steps[step].get("spec") or {}).get("action_run") or {}).get("return_state_map") or {}
-        )
+        self.ask_ack(self.run_name, StepDef.from_resource(steps[step]))
+
+    @work(exclusive=True, group="ack", exit_on_error=False)
+    async def ask_ack(self, run: str, step: StepDef) -> None:
+        """Offer the states the engine accepts for `step`: its action's declared return
+        states (a step whose returns are `()` still acks with those), or the step's own
+        map when the action is gone."""
+        try:
+            action = await self.workbench.get("action", step.action_name)
+        except EchoerError:
+            action = None  # deleted since: the engine falls back to the step's map too
+        return_states = (action or {}).get("spec", {}).get("return_states")
+        states = declared_states(return_states, step)
         if not states:
-            self.notify(f"step {step} declares no states to ack with", severity="warning")
+            self.notify(f"step {step.name} declares no states to ack with", severity="warning")
             return
 
         def picked(state: str | None) -> None:
             if state:
-                self.operate("ack", step, state)
+                self.operate("ack", step.name, state)
 
-        self.app.push_screen(AckModal(self.run_name, step, states), picked)
+        self.app.push_screen(AckModal(run, step.name, states), picked)
 
     def action_export(self, fmt: str) -> None:
         if self.run is None:
