@@ -23,6 +23,7 @@ from echoer_tui.engine.clock import Clock, SystemClock, TimerHandle
 from echoer_tui.engine.delay_queue import TIMER_KIND, DelayedOp, DelayQueue, TimerClaims, TimerOp
 from echoer_tui.engine.dispatch import Dispatcher, DispatchOutcome
 from echoer_tui.engine.transitions import (
+    MAX_BACKOFF,
     RUN_LABEL,
     UUID_LABEL,
     StepDef,
@@ -35,6 +36,7 @@ from echoer_tui.engine.transitions import (
     merge_globals,
     new_attempt,
     resolve_edge,
+    retry_delay,
     step_defs,
 )
 from echoer_tui.engine.wire import Ack, dispatch_body
@@ -139,6 +141,7 @@ class Engine:
         gc_after: float | None = None,
         request_timeout: float = 10.0,
         lease_seconds: float | None = None,
+        max_backoff: float = MAX_BACKOFF,
     ) -> None:
         self._repo = repo
         self._claims = repo if isinstance(repo, TimerClaims) else None
@@ -149,6 +152,7 @@ class Engine:
         self.ack_url = ack_url
         self._clock: Clock = clock or SystemClock()
         self._retry_base = retry_base
+        self._max_backoff = max_backoff
         self._gc_after = gc_after
         self._dispatcher = Dispatcher(ack_url=ack_url, request_timeout=request_timeout)
         self._queue = DelayQueue(self._clock, self._on_due)
@@ -686,7 +690,7 @@ class Engine:
                 if attempt.spec.retry_count < limit:
                     attempt.spec.retry_count += 1
                     n = attempt.spec.retry_count
-                    delay = self._retry_base * 2 ** (n - 1)
+                    delay = retry_delay(self._retry_base, n, self._max_backoff)
                     change.timers_added.append(
                         DelayedOp.for_attempt(
                             change.now + delay, "retry", run, attempt_name, tag=str(n)
@@ -722,7 +726,7 @@ class Engine:
 
     # --- timers --------------------------------------------------------------------------
     def _on_due(self, entry: DelayedOp) -> None:
-        self._spawn(self._fire(entry))
+        self._spawn(self._fire(entry), entry.run, f"handling its {entry.op} timer")
 
     async def _fire(self, entry: DelayedOp) -> None:
         async def work() -> bool:
@@ -771,12 +775,16 @@ class Engine:
             try:
                 claimed = await claims.claim_due_timers(now, self._owner, self._lease, CLAIM_BATCH)
                 for raw in claimed:
-                    self._spawn(self._fire(DelayedOp.from_resource(raw)))
+                    entry = DelayedOp.from_resource(raw)
+                    self._spawn(self._fire(entry), entry.run, f"handling its {entry.op} timer")
                 if len(claimed) >= CLAIM_BATCH:
                     continue
                 due = await claims.next_timer_due()
             except StoreError as exc:
                 log.warning("cannot claim timers: %s", exc.message)
+                due = now + 1.0
+            except Exception:  # the loop must outlive any one failure, or no timer fires again
+                log.exception("claiming timers failed")
                 due = now + 1.0
             if due is not None and due <= now:
                 # Due but not claimable yet (another process is taking it): look again soon.
@@ -802,6 +810,9 @@ class Engine:
                         self._claim_wake.set()
             except StoreError as exc:  # fell behind: nothing to replay, just watch on
                 log.warning("timer watch restarts: %s", exc.message)
+            except Exception:  # the claim loop's lease cap still wakes it meanwhile
+                log.exception("timer watch failed; watching again in 1 s")
+                await asyncio.sleep(1.0)
 
     # --- recovery and gc -----------------------------------------------------------------
     async def _recover(self, run: str) -> None:
@@ -828,7 +839,7 @@ class Engine:
                 await self._commit(change)
             elif await self._needs_dispatch(attempt, retry_due_only=False):
                 if self._claims is None:
-                    self._spawn(self._dispatch(attempt.name))
+                    self._spawn(self._dispatch(attempt.name), run, f"dispatching {attempt.name}")
                 elif not await self._timers(attempt.name):
                     # A step entered without a dispatch entry (data from a single-process
                     # store): give it one due now, so exactly one process claims and sends it.
@@ -897,10 +908,42 @@ class Engine:
             lock = self._locks[run] = asyncio.Lock()
         return lock
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None], run: str = "", doing: str = "") -> None:
+        """Run `work` in the background; if it fails, the run it serves is stopped, not stuck."""
+        if run:
+            work = self._guarded(work, run, doing)
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._reap)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], run: str, doing: str) -> None:
+        try:
+            await work
+        except Exception as exc:
+            # Nothing else would ever move the run on: no timer is left, no ack will come.
+            log.exception("flow run %s: the engine failed while %s", run, doing)
+            await self._stop_failed(run, doing, exc)
+
+    async def _stop_failed(self, run: str, doing: str, exc: Exception) -> None:
+        """Stop `run` after an unexpected failure, saying what failed in its last_err."""
+        reason = f"the engine failed while {doing}: {type(exc).__name__}: {exc}"
+
+        async def work() -> None:
+            flowrun = await self._get("flowrun", run)
+            if flowrun is None or flowrun.spec.current_state in FINISHED_STATES:
+                return
+            change = self._begin(flowrun)
+            attempt = await self._current_attempt(flowrun)
+            if attempt is not None and not is_finished(attempt.spec):
+                await self._end_attempt(change, attempt, "", err=reason)
+            self._finish_run(change, STOPPED, "error", err=reason)
+            change.note(f"stopped: {reason}", event_type="error", state=STOPPED)
+            await self._commit(change)
+
+        try:
+            await self._transact(run, work)
+        except Exception:  # the store itself is failing: the log is all that is left
+            log.exception("flow run %s could not be stopped after the failure", run)
 
     def _reap(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -1004,7 +1047,7 @@ class Engine:
             self._by_uuid[attempt.metadata.uuid] = (change.run.name, attempt.name)
         for name in change.dispatch:
             fresh = (change.attempts[name], change.run) if name in change.attempts else None
-            self._spawn(self._dispatch(name, fresh))
+            self._spawn(self._dispatch(name, fresh), change.run.name, f"dispatching {name}")
         run = stored[0] if change.write_run else change.run.to_dict()
         assert run is not None
         return run

@@ -209,3 +209,17 @@ def declared_states(return_states: Sequence[str] | None, step: StepDef) -> list[
     if return_states:
         return list(return_states)
     return [s for s in step.returns if s != TIMEOUT]
+
+
+MAX_BACKOFF = 300.0
+"""Longest wait (seconds) before a dispatch retry, however many retries came before."""
+
+_DOUBLINGS = 64
+"""Doublings past which every positive base already exceeds any sane cap: the exponent
+stops there, so a retry count in the thousands never overflows a float."""
+
+
+def retry_delay(base: float, retry: int, cap: float = MAX_BACKOFF) -> float:
+    """Seconds before retry number `retry` (1, 2, …): `base` doubled each time, at most `cap`."""
+    exponent = min(max(retry - 1, 0), _DOUBLINGS)
+    return max(0.0, min(base * 2.0**exponent, cap))
