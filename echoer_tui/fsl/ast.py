@@ -104,6 +104,10 @@ class ActionDecl:
     addr_span: Span = NOWHERE
     method_span: Span = NOWHERE
     capem_span: Span = NOWHERE
+    retry_span: Span = NOWHERE
+    """Where the `retry` number is (the name, without a retry clause)."""
+    timeout_span: Span = NOWHERE
+    """Where the `timeout` number is (the name, without a timeout clause)."""
 
     kind: Literal["action"] = field(default="action", init=False)
 

@@ -96,6 +96,8 @@ class _Move:
                 addr_span=move(statement.addr_span),
                 method_span=move(statement.method_span),
                 capem_span=move(statement.capem_span),
+                retry_span=move(statement.retry_span),
+                timeout_span=move(statement.timeout_span),
             )
         steps = tuple(self.step(step) for step in statement.steps)
         if isinstance(statement, FlowDecl):

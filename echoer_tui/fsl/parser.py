@@ -369,6 +369,7 @@ class _Builder:
         retry: int | None = None
         timeout: int | None = None
         addr_span = method_span = capem_span = span(name[2], name[3])
+        retry_span = timeout_span = addr_span
         for clause, clause_keyword, payload in clauses:
             if clause in seen:
                 self.warn(
@@ -393,8 +394,10 @@ class _Builder:
                 returns = tuple(self._state(edge) for edge in payload)
             elif clause == "retry":
                 retry = self.number(payload)
+                retry_span = span(payload[2], payload[3])
             elif clause == "timeout":
                 timeout = self.number(payload)
+                timeout_span = span(payload[2], payload[3])
         if "return" not in seen:
             self.warn(
                 span(end[2], end[3]),
@@ -415,6 +418,8 @@ class _Builder:
             addr_span=addr_span,
             method_span=method_span,
             capem_span=capem_span,
+            retry_span=retry_span,
+            timeout_span=timeout_span,
         )
 
     def _state(self, edge: Edge) -> StateDecl:

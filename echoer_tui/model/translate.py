@@ -18,7 +18,7 @@ import difflib
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from echoer_tui.errors import TranslationError
 from echoer_tui.fsl.ast import (
@@ -63,6 +63,13 @@ defines: the document contradicts itself (a bad request), nothing stored is in t
 
 BAD_NAME = "bad-name"
 """`Diagnostic.code` of a name that `names.name_problem` refuses."""
+
+MAX_RETRY: Final = 20
+"""The most dispatch retries an action may ask for: the engine backs off 2**(n-1)
+seconds between them, so more would only wait longer than anyone watches a run."""
+
+MAX_TIMEOUT: Final = 604800
+"""The longest ack timeout, in seconds (a week); 0 means none, as in the original."""
 
 RESOURCE_KIND = {"action": "action", "flow": "flow", "flow_run": "flowrun"}
 """FSL statement keyword -> stored resource kind."""
@@ -297,6 +304,24 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
                 decl.addr_span if decl.addr_span.end else decl.name_span,
                 f"{where}: addr names no address",
                 'give one or more, comma separated: addr = "http://host:port/path";',
+            )
+        )
+    if decl.retry is not None and not 0 <= decl.retry <= MAX_RETRY:
+        diags.append(
+            _error(
+                decl.retry_span,
+                f"{where}: retry = {decl.retry} is out of bounds; "
+                f"retry must be between 0 and {MAX_RETRY}",
+                f"retry = {min(max(decl.retry, 0), MAX_RETRY)};",
+            )
+        )
+    if decl.timeout is not None and not 0 <= decl.timeout <= MAX_TIMEOUT:
+        diags.append(
+            _error(
+                decl.timeout_span,
+                f"{where}: timeout = {decl.timeout} is out of bounds; timeout is seconds, "
+                f"between 1 and {MAX_TIMEOUT} (a week), or 0 for none",
+                f"timeout = {MAX_TIMEOUT};",
             )
         )
     # Line breaks in a long value are layout, not data; the engine decodes strictly.
@@ -667,6 +692,8 @@ __all__ = [
     "BAD_NAME",
     "DEFINED_TWICE",
     "GRPC_REFUSED",
+    "MAX_RETRY",
+    "MAX_TIMEOUT",
     "NAME_TAKEN",
     "ActionSignature",
     "Catalog",
