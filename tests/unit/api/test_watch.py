@@ -58,8 +58,42 @@ async def test_watch_resumes_after_version(seeded: Stack) -> None:
     (original,) = await asyncio.wait_for(
         _events(seeded.client, {"resource": f"flow?version={after}"}, 1), WAIT
     )
-    assert original["data"]["name"] == "my_flow"
+    assert original["id"] == first[1]["id"]
+    assert original["data"]["metadata"]["name"] == "my_flow"  # the original's framing
     (by_header,) = await asyncio.wait_for(
         _events(seeded.client, {}, 1, headers={"Last-Event-ID": str(after)}), WAIT
     )
     assert by_header["id"] == first[1]["id"]
+
+
+async def test_the_original_query_form_streams_the_original_framing(seeded: Stack) -> None:
+    """`resource=KIND?version=N`: unnamed events whose data is the resource itself, so an
+    `EventSource.onmessage` client of the Go server gets them; a delete sends the last
+    stored resource."""
+    since = seeded.store.seq
+    listener = asyncio.create_task(_events(seeded.client, {"resource": f"flow?version={since}"}, 2))
+    assert (
+        await seeded.client.post("/flow", json={"data": FLOW.replace("my_flow", "f2")})
+    ).status_code == 200
+    assert (await seeded.client.delete("/flow/f2")).status_code == 200
+    put, deleted = await asyncio.wait_for(listener, WAIT)
+    for event in (put, deleted):
+        assert "event" not in event  # unnamed: delivered to onmessage
+        assert set(event["data"]) == {"metadata", "spec"}
+        assert event["data"]["metadata"]["name"] == "f2"
+        assert event["data"]["metadata"]["kind"] == "flow"
+    assert int(deleted["id"]) > int(put["id"]) > since
+
+
+async def test_our_query_form_keeps_the_named_wrapped_events(seeded: Stack) -> None:
+    since = seeded.store.seq
+    params = {"resource": "flow", "version": since}
+    listener = asyncio.create_task(_events(seeded.client, params, 2))
+    assert (
+        await seeded.client.post("/flow", json={"data": FLOW.replace("my_flow", "f3")})
+    ).status_code == 200
+    assert (await seeded.client.delete("/flow/f3")).status_code == 200
+    put, deleted = await asyncio.wait_for(listener, WAIT)
+    assert (put["event"], deleted["event"]) == ("put", "delete")
+    assert set(put["data"]) == {"seq", "op", "kind", "name", "resource"}
+    assert (deleted["data"]["op"], deleted["data"]["name"]) == ("delete", "f3")
