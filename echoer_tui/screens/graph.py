@@ -187,6 +187,7 @@ class GraphScreen(Screen[None]):
                 self.run, self.attempts = None, []
                 self.query_one("#graph", FlowGraph).clear()
                 self.query_one("#run-status", Static).update(Text(error.message, style="red"))
+                self.query_one("#attempts", Static).update("")
             return
         if generation != self._generation:
             return  # another run was chosen meanwhile
@@ -238,18 +239,35 @@ class GraphScreen(Screen[None]):
             self.load_run()
             return
         known = self._known_runs()
-        reload_runs = ours = False
+        reload_runs = ours = deleted = False
         for change in message.changes:
             if change.kind == "flowrun":
                 reload_runs |= change.op == "delete" or change.name not in known
-                ours |= change.name == self.run_name
-            elif change.kind == "step":
+                if change.name == self.run_name:
+                    ours, deleted = True, change.op == "delete"
+            elif change.kind == "step" and not (change.op == "delete" and self.run is None):
+                # (A deleted run's attempts may go in a later batch than the run: with
+                # nothing shown there is nothing to reload.)
                 spec = (change.resource or {}).get("spec") or {}
                 ours |= spec.get("flow_id") == self.run_name
         if reload_runs:
             self.load_runs()
-        if ours:
+        if deleted:
+            self._show_deleted()
+        elif ours:
             self.load_run()
+
+    def _show_deleted(self) -> None:
+        """The run shown was deleted: nothing of it stays on screen (its attempts went
+        with it), and no reload asks the store for what is gone."""
+        self.workers.cancel_group(self, "load")
+        self._generation += 1
+        self.run, self.attempts = None, []
+        self.query_one("#graph", FlowGraph).clear()
+        self.query_one("#run-status", Static).update(
+            Text(f"flow run {self.run_name} deleted", style="dim")
+        )
+        self.query_one("#attempts", Static).update(Text("deleted", style="dim"))
 
     def _known_runs(self) -> set[str]:
         runs = self.query_one("#runs", OptionList)

@@ -242,6 +242,13 @@ class ResourcesScreen(Screen[None]):
             Syntax(body, "json", theme="ansi_dark", word_wrap=True, background_color="default")
         )
 
+    def _show_deleted(self, kind: str, name: str) -> None:
+        """The resource in the detail pane was deleted: say so instead of asking the
+        store for it (the cursor's next row, if any, shows its own detail next)."""
+        self.workers.cancel_group(self, "detail")
+        self.query_one("#summary", Static).update(Text(f"{kind} {name} deleted", style="dim"))
+        self.query_one("#json", Static).update("")
+
     # Live updates, a batch at a time; only the rows that changed are touched.
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
@@ -261,8 +268,11 @@ class ResourcesScreen(Screen[None]):
             elif change.resource is not None and self._matches(change.name, self.filter_text):
                 table.upsert(change.name, row_of(change.resource))
         table.border_title = f"{self.kind} ({table.row_count})"
-        if any(c.kind == self.kind and c.name == selected for c in changes) and selected:
-            self.show_detail(selected)
+        shown = latest.get((self.kind, selected or ""))
+        if shown is not None and shown.op == "delete":
+            self._show_deleted(shown.kind, shown.name)
+        elif shown is not None:
+            self.show_detail(shown.name)
         if changes:
             self.refresh_counts()
 
