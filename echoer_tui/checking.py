@@ -16,20 +16,15 @@ from typing import TextIO
 
 from echoer_tui.fsl.document import parse
 from echoer_tui.fsl.excerpt import caret_excerpt
-from echoer_tui.fsl.tools import read_source
+from echoer_tui.fsl.tools import for_each_source
 from echoer_tui.model.diagnose import check_document
 
 
 def check_files(paths: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Print `file:line:col: severity: message` for every diagnostic; 1 on any error."""
     out = out or sys.stdout
-    err = err or sys.stderr
-    status = 0
-    for path in paths:
-        text = read_source(path, err)
-        if text is None:
-            status = 1
-            continue
+
+    def check(path: str, text: str) -> bool:
         diagnostics = check_document(parse(text))
         for diagnostic in diagnostics:
             span = diagnostic.span
@@ -41,9 +36,9 @@ def check_files(paths: Sequence[str], out: TextIO | None = None, err: TextIO | N
                 print(f"    {line}", file=out)
             if diagnostic.hint:
                 print(f"    hint: {diagnostic.hint}", file=out)
-        if any(d.severity == "error" for d in diagnostics):
-            status = 1
-    return status
+        return not any(d.severity == "error" for d in diagnostics)
+
+    return for_each_source(paths, check, err or sys.stderr)
 
 
 __all__ = ["check_files"]

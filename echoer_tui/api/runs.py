@@ -13,8 +13,11 @@ from starlette.responses import Response
 from echoer_tui.api.body import ACK_BODY, MANUAL_ACK_BODY, RERUN_BODY, RUN_FLOW_BODY
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, path_param
 from echoer_tui.api.schemas import OBJECT, RESOURCE
-from echoer_tui.errors import NoEngineError
+from echoer_tui.errors import NoEngineError, NotFoundError
 from echoer_tui.service.facade import RunArgs
+
+RUN_OPERATIONS = ("pause", "continue", "stop", "rerun", "ack")
+"""What `POST /flowrun/{name}/<operation>` can do."""
 
 
 def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
@@ -50,6 +53,16 @@ def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
         body = await ctx.body(request, RUN_FLOW_BODY)
         args = RunArgs(dict(body.get("args") or {}))
         return JsonResponse(await wb.run_flow(flow, body["run"], args))
+
+    async def unknown_operation(request: Request) -> Response:
+        # Without this, `DELETE /flowrun/{name}/{uuid}` matches the path and a typo'd
+        # operation is answered 405 "Allow: DELETE", which misleads.
+        operation = path_param(request, "operation")
+        raise NotFoundError(
+            f"flowrun has no operation {operation!r}; POST /flowrun/{{name}}/ one of "
+            f"{', '.join(RUN_OPERATIONS)}",
+            field="operation",
+        )
 
     run = "/flowrun/{name}"
     return [
@@ -92,6 +105,14 @@ def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
             "Answer the step a run waits on by hand, as its action service would",
             "flowrun",
             body=MANUAL_ACK_BODY,
+            answer=OBJECT,
+        ),
+        Endpoint(
+            "POST",
+            f"{run}/{{operation}}",
+            unknown_operation,
+            f"Any other operation is answered 404 naming these: {', '.join(RUN_OPERATIONS)}",
+            "flowrun",
             answer=OBJECT,
         ),
         Endpoint(

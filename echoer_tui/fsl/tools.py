@@ -9,31 +9,79 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from echoer_tui.errors import FslSyntaxError
+from echoer_tui.errors import EchoerError, FslSyntaxError, NotFoundError
 from echoer_tui.fsl.formatter import format_text
+
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+"""The largest FSL file read; a bigger one is surely not FSL (and would stall the reader)."""
+
+
+def read_fsl_file(path: str) -> str:
+    """The text of an FSL file, or a NotFoundError / EchoerError that says, naming the path,
+    why it cannot be: missing, not a regular file (a directory, a device such as
+    /dev/urandom, a pipe — reading those may never end), over MAX_SOURCE_BYTES, unreadable,
+    or not UTF-8."""
+    file = Path(path).expanduser()
+    try:
+        info = file.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise EchoerError(f"{path}: is a directory, not an FSL file", field="path")
+        if not stat.S_ISREG(info.st_mode):
+            raise EchoerError(
+                f"{path}: not a regular file (a device, pipe or socket); "
+                "echoer reads FSL from regular files only",
+                field="path",
+            )
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise EchoerError(_too_big(path, info.st_size), field="path")
+        with file.open("rb") as stream:
+            data = stream.read(MAX_SOURCE_BYTES + 1)
+        if len(data) > MAX_SOURCE_BYTES:  # it grew while we looked
+            raise EchoerError(_too_big(path, len(data)), field="path")
+        return data.decode("utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file", field="path") from None
+    except PermissionError:
+        raise EchoerError(f"{path}: permission denied", field="path") from None
+    except UnicodeDecodeError as error:
+        raise EchoerError(f"{path}: not UTF-8 text (byte {error.start})", field="path") from None
+    except OSError as error:
+        raise EchoerError(f"{path}: cannot be read ({error.strerror})", field="path") from None
+
+
+def _too_big(path: str, size: int) -> str:
+    return (
+        f"{path}: {size} bytes, over the {MAX_SOURCE_BYTES // (1024 * 1024)} MiB limit "
+        "for an FSL file"
+    )
 
 
 def read_source(path: str, err: TextIO) -> str | None:
     """The file's text, or None after telling `err` in one line why it cannot be read."""
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        print(f"{path}: no such file", file=err)
-    except IsADirectoryError:
-        print(f"{path}: is a directory, not an FSL file", file=err)
-    except PermissionError:
-        print(f"{path}: permission denied", file=err)
-    except UnicodeDecodeError as error:
-        print(f"{path}: not UTF-8 text (byte {error.start})", file=err)
-    except OSError as error:
-        print(f"{path}: cannot be read ({error.strerror})", file=err)
-    return None
+        return read_fsl_file(path)
+    except EchoerError as error:
+        print(error.message, file=err)
+        return None
+
+
+def for_each_source(paths: Sequence[str], handle: Callable[[str, str], bool], err: TextIO) -> int:
+    """The file loop of `echoer check` and `echoer fmt`: `handle(path, text)` for each file
+    that can be read (it answers whether the file passed); an unreadable file is told to
+    `err` in one line. Exit status 1 when any file was unreadable or did not pass."""
+    status = 0
+    for path in paths:
+        text = read_source(path, err)
+        if text is None or not handle(path, text):
+            status = 1
+    return status
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -63,29 +111,24 @@ def format_files(
     formatted; files that do not parse are left untouched."""
     out = out or sys.stdout
     err = err or sys.stderr
-    status = 0
-    for path in paths:
-        text = read_source(path, err)
-        if text is None:
-            status = 1
-            continue
+
+    def format_one(path: str, text: str) -> bool:
         try:
             formatted = format_text(text)
         except FslSyntaxError as error:
             print(f"{path}: not formatted: {error.message}", file=err)
-            status = 1
-            continue
+            return False
         if formatted == text:
-            continue
+            return True
         if check_only:
             print(f"{path}: would be reformatted", file=out)
-            status = 1
-            continue
+            return False
         try:
             _write_atomically(Path(path), formatted)
         except OSError as error:
             print(f"{path}: cannot be written ({error.strerror})", file=err)
-            status = 1
-            continue
+            return False
         print(f"{path}: reformatted", file=out)
-    return status
+        return True
+
+    return for_each_source(paths, format_one, err)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Literal
 
 from echoer_tui.errors import CommandError, EchoerError
+from echoer_tui.fsl.tools import read_fsl_file
 from echoer_tui.repl.collector import StatementCollector, is_exit
 from echoer_tui.repl.transitions import TransitionTracker, describe, is_finished
 from echoer_tui.service.commands import Help, Load, Watch, parse_command
@@ -117,12 +117,10 @@ class ShellSession:
 
     async def _load(self, file: str) -> None:
         """`load FILE`: read on the shell's machine (the engine may be remote)."""
-        path = Path(file).expanduser()
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or error
-            self.write(f"E| cannot read {path}: {reason}", "error")
+            text = read_fsl_file(file)
+        except EchoerError as error:
+            self.write(f"E| load: {error.message}", "error")
             return
         for reply in await self.workbench.apply_fsl(text):
             self.show(reply, text)

@@ -20,7 +20,6 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 from echoer_tui.engine.transitions import RUN_LABEL
@@ -34,6 +33,7 @@ from echoer_tui.errors import (
 )
 from echoer_tui.fsl import parse
 from echoer_tui.fsl.ast import Diagnostic, Document
+from echoer_tui.fsl.tools import read_fsl_file
 from echoer_tui.model.diagnose import merge_diagnostics
 from echoer_tui.model.export import export
 from echoer_tui.model.resources import FINISHED_STATES, KINDS
@@ -204,6 +204,8 @@ class LocalWorkbench:
             case cmd.Watch(run):
                 return await self._watch_reply(run)
             case cmd.Events(run):
+                if run:
+                    await self.get("flowrun", run)  # say a run does not exist, not an empty table
                 events = await self.events(run or None)
                 headers, rows = event_rows(events)
                 return Reply("result", table(headers, rows, width), data=events)
@@ -575,14 +577,10 @@ def _combine(replies: Sequence[Reply], source: str = "") -> Reply:
 
 
 def _read_fsl(path: str) -> str:
-    file = Path(path).expanduser()
+    """`load FILE`: the shared FSL file reader (regular files up to its limit only)."""
     try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFoundError(f"load: no such file {str(file)!r}", field="path") from None
-    except IsADirectoryError:
-        raise EchoerError(f"load: {str(file)!r} is a directory, not an FSL file") from None
-    except UnicodeDecodeError as error:
-        raise EchoerError(f"load: {str(file)!r} is not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise EchoerError(f"load: cannot read {str(file)!r}: {error.strerror}") from None
+        return read_fsl_file(path)
+    except NotFoundError as error:
+        raise NotFoundError(f"load: {error.message}", field="path") from None
+    except EchoerError as error:
+        raise EchoerError(f"load: {error.message}", field="path") from None

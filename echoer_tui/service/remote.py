@@ -21,6 +21,7 @@ import orjson
 
 from echoer_tui import errors
 from echoer_tui.fsl.ast import Diagnostic, Span
+from echoer_tui.fsl.tools import read_fsl_file
 from echoer_tui.service import commands as cmd
 from echoer_tui.service.facade import SEQ_HEADER, Reply, RunArgs, Validation
 from echoer_tui.storage.repository import Change
@@ -172,9 +173,9 @@ class RemoteWorkbench:
         """`load FILE` reads the file here, on the client, and applies its text remotely."""
         file = Path(path).expanduser()
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            return Reply("error", f"load: cannot read {str(file)!r}: {error}")
+            text = read_fsl_file(path)
+        except errors.EchoerError as error:
+            return Reply("error", f"load: {error.message}")
         replies = await self.apply_fsl(text)
         failed = [r for r in replies if r.status == "error"]
         if failed:

@@ -151,3 +151,15 @@ async def test_wrong_method_lists_the_allowed_ones(
     response = await api.client.request(method, path)
     assert response.status_code == 405
     assert set(response.headers["allow"].split(", ")) - {"HEAD"} == allowed
+
+
+async def test_an_unknown_run_operation_is_a_404_naming_the_valid_ones(seeded: Stack) -> None:
+    response = await seeded.client.post("/flowrun/x/frob")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["field"] == "operation"
+    assert "'frob'" in body["message"]
+    assert "pause, continue, stop, rerun, ack" in body["message"]
+    # The real operations still reach their handlers (x does not exist: its own 404).
+    paused = await seeded.client.post("/flowrun/x/pause")
+    assert paused.status_code == 404 and "flow run x does not exist" in paused.json()["message"]

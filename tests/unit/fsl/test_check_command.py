@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from echoer_tui.fsl.tools import MAX_SOURCE_BYTES
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = Path(__file__).parent / "corpus"
@@ -64,3 +67,39 @@ def test_check_refuses_a_flow_run_without_steps_once(tmp_path: Path) -> None:
     assert reports == [
         f"{source}:1:10: error: flow_run nothing has no steps; a flow run needs at least one step"
     ]
+
+
+def echoer_fmt(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "echoer_tui", "fmt", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def test_check_and_fmt_refuse_devices_pipes_and_huge_files(tmp_path: Path) -> None:
+    """Reading /dev/urandom or a FIFO would never end; a file over the limit is no FSL."""
+    fifo = tmp_path / "pipe.fsl"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.fsl"
+    with huge.open("wb") as stream:
+        stream.truncate(MAX_SOURCE_BYTES + 1)  # sparse: big on paper, cheap on disk
+    readable = tmp_path / "readable.fsl"
+    readable.write_text("flow_run nothing\nflow_run_end\n")
+    for run in (echoer_check, echoer_fmt):
+        result = run(Path("/dev/urandom"), fifo, huge)
+        assert result.returncode == 1
+        errors = result.stderr.splitlines()
+        assert "/dev/urandom: not a regular file (a device, pipe or socket); " in errors[0]
+        assert errors[1].startswith(f"{fifo}: not a regular file")
+        assert (
+            errors[2]
+            == f"{huge}: {MAX_SOURCE_BYTES + 1} bytes, over the 16 MiB limit for an FSL file"
+        )
+        assert "Traceback" not in result.stderr
+    # The files that can be read are still checked after the ones that cannot.
+    result = echoer_check(Path("/dev/urandom"), readable)
+    assert result.returncode == 1
+    assert f"{readable}:1:10: error: flow_run nothing has no steps" in result.stdout

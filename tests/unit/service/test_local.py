@@ -86,6 +86,8 @@ async def test_unknown_things_are_errors_not_tracebacks(workbench: LocalWorkbenc
         "pause flowrun ghost": "ghost",
         "export flow nope dot": "does not exist",
         "del action nope": "action 'nope' does not exist",
+        "events nope": "flowrun 'nope' does not exist",
+        "load /dev/urandom": "not a regular file",
     }
     for statement, words in cases.items():
         reply = await workbench.execute(statement)
@@ -140,7 +142,7 @@ async def test_export_commands(workbench: LocalWorkbench) -> None:
 async def test_load_missing_file(workbench: LocalWorkbench, tmp_path: Path) -> None:
     reply = await workbench.execute(f"load {tmp_path / 'nope.fsl'}")
     assert reply.status == "error"
-    assert "load: no such file" in reply.text and "nope.fsl" in reply.text
+    assert "load: " in reply.text and "no such file" in reply.text and "nope.fsl" in reply.text
     (tmp_path / "dir.fsl").mkdir()
     assert "is a directory" in (await workbench.execute(f"load {tmp_path / 'dir.fsl'}")).text
 
