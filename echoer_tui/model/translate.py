@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import re
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from echoer_tui.errors import TranslationError
 from echoer_tui.fsl.ast import (
@@ -70,6 +72,8 @@ seconds between them, so more would only wait longer than anyone watches a run."
 
 MAX_TIMEOUT: Final = 604800
 """The longest ack timeout, in seconds (a week); 0 means none, as in the original."""
+
+_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 RESOURCE_KIND = {"action": "action", "flow": "flow", "flow_run": "flowrun"}
 """FSL statement keyword -> stored resource kind."""
@@ -297,7 +301,22 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
     )
     if decl.method == "grpc":
         diags.append(_error(decl.method_span, f"{where}: method grpc is refused: {GRPC_REFUSED}"))
-    endpoints = [part.strip() for addr in decl.addrs for part in addr.split(",") if part.strip()]
+    endpoints = []
+    for address in (part.strip() for addr in decl.addrs for part in addr.split(",")):
+        if not address:
+            continue
+        url, problem = endpoint_url(address, decl.method)
+        endpoints.append(url)
+        if problem:
+            diags.append(
+                _error(
+                    decl.addr_span,
+                    f'{where}: address "{_shorten(address, 60)}" {problem}',
+                    f'write it as "{decl.method}://host:port/path"'
+                    if decl.method != "grpc"
+                    else "",
+                )
+            )
     if not endpoints:
         diags.append(
             _error(
@@ -354,6 +373,31 @@ def _action(decl: ActionDecl, catalog: Catalog) -> tuple[dict[str, Any], list[Di
         timeout=0 if decl.timeout is None else decl.timeout,
     )
     return Resource(Metadata(decl.name, "action"), spec).to_dict(), diags
+
+
+def endpoint_url(address: str, method: str) -> tuple[str, str]:
+    """(the URL to store for `address`, why it cannot be called or "").
+
+    An address without a scheme is taken as `METHOD://address` (the corpus's
+    `compass.ym/tekton`), which is also how the engine has always called one; an
+    address with a scheme must say the action's method, so `http` never talks TLS to
+    an `https://` service or the other way round.
+    """
+    url = address if _SCHEME.match(address) else f"{method}://{address}"
+    if any(c.isspace() for c in address):
+        return url, "holds a space; an address is a URL without spaces"
+    parts = urlsplit(url)
+    if method in ("http", "https") and parts.scheme.lower() != method:
+        if parts.scheme.lower() in ("http", "https"):
+            return url, f"is {parts.scheme}, but the action's method is {method}"
+        return url, f"is not an http:// or https:// URL (its scheme is {parts.scheme})"
+    try:
+        parts.port  # noqa: B018  (urlsplit checks the port only when asked)
+    except ValueError:
+        return url, "has a port that is not a number from 0 to 65535"
+    if not parts.hostname:
+        return url, "names no host"
+    return url, ""
 
 
 def pem_problem(capem: str) -> str:
@@ -700,6 +744,7 @@ __all__ = [
     "TranslatedStatement",
     "Translation",
     "arg_problem",
+    "endpoint_url",
     "instantiate",
     "pem_problem",
     "translate",

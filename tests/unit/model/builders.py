@@ -35,13 +35,13 @@ def action(
     params: dict[str, ParamType],
     returns: list[str],
     *,
-    addr: str = "http://127.0.0.1:1/x",
+    addr: str | None = None,
     method: Method = "http",
     capem: str | None = None,
 ) -> ActionDecl:
     return ActionDecl(
         name=name,
-        addrs=(addr,),
+        addrs=(addr or f"{method}://127.0.0.1:1/x",),
         method=method,
         params=tuple(ParamDecl(n, t, span()) for n, t in params.items()),
         returns=tuple(StateDecl(s, span()) for s in returns),
