@@ -45,13 +45,15 @@ class ShellSession:
         """Whether flow-run changes are printed as they happen (`set events off`)."""
         self.finished = False
         """True once `exit` was read: the front end stops asking for input."""
+        self.unsubmitted = False
+        """True when input ended with a statement that never got its `/` (told, not run)."""
 
     # --- input -------------------------------------------------------------------------
     async def submit(self, text: str) -> bool:
         """Run every statement `text` completes, in order; False once the shell should end."""
         for line in text.splitlines() or [""]:
             if is_exit(line):
-                self.bye()
+                self.end_of_input()
                 return False
             for statement in self.collector.feed(line):
                 await self.run_statement(statement)
@@ -64,6 +66,16 @@ class ShellSession:
     def bye(self) -> None:
         self.finished = True
         self.write(BYE, "info")
+
+    def end_of_input(self) -> None:
+        """EOF or `exit`: a statement still being collected is never run, and saying so
+        beats dropping it silently (the `/` is easy to forget at the end of a script)."""
+        if self.collector.in_statement:
+            first = next((line.strip() for line in self.collector.pending if line.strip()), "")
+            self.write(f"E| statement not submitted (no line ending in /): {first}", "error")
+            self.collector.clear()
+            self.unsubmitted = True
+        self.bye()
 
     # --- statements --------------------------------------------------------------------
     async def run_statement(self, statement: str) -> None:

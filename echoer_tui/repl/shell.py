@@ -93,16 +93,16 @@ async def _main(args: argparse.Namespace) -> int:
     from echoer_tui.runtime import open_workbench
 
     async with open_workbench(args) as workbench:
-        await shell_on(workbench)
-    return 0
+        return await shell_on(workbench)
 
 
-async def shell_on(workbench: Workbench) -> None:
-    """The shell over an open workbench: the terminal prompt, or plain lines from a pipe."""
+async def shell_on(workbench: Workbench) -> int:
+    """The shell over an open workbench: the terminal prompt, or plain lines from a pipe.
+    Answers the exit status (1 when piped input ended inside a statement)."""
     if sys.stdin.isatty() and sys.stdout.isatty():
         await interactive(workbench)
-    else:
-        await piped(workbench, color=sys.stdout.isatty())
+        return 0
+    return await piped(workbench, color=sys.stdout.isatty())
 
 
 def _history() -> History:
@@ -191,7 +191,7 @@ async def interactive(workbench: Workbench, write: Write | None = None) -> None:
                     session.interrupt()
                     continue
                 except EOFError:
-                    session.bye()
+                    session.end_of_input()
                     break
                 await foreground.run(session.submit(text), interrupted)
     finally:
@@ -200,16 +200,19 @@ async def interactive(workbench: Workbench, write: Write | None = None) -> None:
             await events
 
 
-async def piped(workbench: Workbench, *, color: bool) -> None:
+async def piped(workbench: Workbench, *, color: bool) -> int:
     """Statements from a pipe or file: replies only (no banner, no prompt), then `Bye!`.
 
-    Ctrl-C here ends the process, as a script's reader expects.
+    Ctrl-C here ends the process, as a script's reader expects. Answers the exit
+    status: 1 when the input ended inside a statement that never got its `/`.
     """
     session = ShellSession(workbench, make_writer(color))
     async for line in _stdin_lines():
         if not await session.submit(line):
-            return
-    session.bye()
+            break
+    else:
+        session.end_of_input()
+    return 1 if session.unsubmitted else 0
 
 
 async def _stdin_lines() -> AsyncIterator[str]:

@@ -47,3 +47,18 @@ def test_end_of_input_says_bye(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("R| ")
     assert done.stdout.rstrip().endswith("Bye!")
+
+
+def test_input_ending_inside_a_statement_is_told_and_fails(tmp_path: Path) -> None:
+    """The `/` never came: the statement is not run, the shell says so and exits 1."""
+    done = run_repl(tmp_path, 'list action\naction a\n  addr = "http://x";\n')
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.rstrip().splitlines()
+    assert lines[-2:] == ["E| statement not submitted (no line ending in /): action a", "Bye!"]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_exit_inside_a_statement_is_told_too(tmp_path: Path) -> None:
+    done = run_repl(tmp_path, "flow f\nexit\n")
+    assert done.returncode == 1
+    assert "E| statement not submitted (no line ending in /): flow f" in done.stdout
