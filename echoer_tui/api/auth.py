@@ -13,6 +13,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from echoer_tui.api.errors import UnauthorizedError, error_response
 
+ACK_PATH = "/step"
+STEP_WITHOUT_TOKEN = (
+    "this server requires a bearer token on every route, /step included; give your action "
+    "service the token (Authorization: Bearer …) or run without --token on loopback"
+)
+"""The original's action services ack without Authorization: tell their operator why."""
+
 
 class BearerTokenMiddleware:
     """Refuses every HTTP request whose `Authorization: Bearer …` is not `token`."""
@@ -30,7 +37,9 @@ class BearerTokenMiddleware:
             if key == b"authorization":
                 given = value
                 break
-        if not given:
+        if not given and scope.get("path") == ACK_PATH:
+            error = UnauthorizedError(STEP_WITHOUT_TOKEN)
+        elif not given:
             error = UnauthorizedError(
                 "this server requires a bearer token (Authorization: Bearer …)"
             )

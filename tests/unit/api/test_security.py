@@ -12,7 +12,7 @@ import httpx
 from openapi_spec_validator import validate
 
 from tests.support.certs import https_action, self_signed_pem
-from tests.unit.api.conftest import Stack, start_stack
+from tests.unit.api.conftest import FLOW_RUN, WAIT, Stack, start_stack
 
 TOKEN = "s3cret-token"
 BAD_CREDENTIALS = ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN})
@@ -105,3 +105,31 @@ async def test_a_remote_workbench_shows_the_fingerprint_too(api: Stack, tmp_path
     assert fingerprint(capem) in shown[-1]
     stored = await api.store.get("action", "secure")
     assert stored is not None and stored["spec"]["ca_pem"] == capem
+
+
+async def test_an_ack_without_the_token_is_told_why(tmp_path: Path) -> None:
+    """The original's action services ack without Authorization: the 401 says what to do."""
+    async with AsyncExitStack() as stack:
+        api = await start_stack(stack, tmp_path / "data", token=TOKEN)
+        for path, text in (("/action", api.fsl_action()), ("/flowrun", FLOW_RUN.format(name="r"))):
+            assert (await api.client.post(path, json={"data": text})).status_code == 200
+        dispatch = await asyncio.wait_for(api.actions.next_dispatch(), WAIT)
+        ack = {
+            "flowId": dispatch["flowId"],
+            "stepName": dispatch["stepName"],
+            "ackState": "SUCCESS",
+            "uuid": dispatch["uuid"],
+            "done": True,
+        }
+        async with httpx.AsyncClient(base_url=api.url) as action_service:
+            refused = await action_service.post("/step", json=ack)
+        assert refused.status_code == 401
+        assert refused.json()["message"] == (
+            "this server requires a bearer token on every route, /step included; give your "
+            "action service the token (Authorization: Bearer …) or run without --token on "
+            "loopback"
+        )
+        run = (await api.client.get("/flowrun/r")).json()
+        assert run["spec"]["current_state"] == "A"  # the refused ack changed nothing
+        # With the token, the same ack goes through.
+        assert (await api.client.post("/step", json=ack)).status_code == 200
