@@ -179,6 +179,21 @@ class EventSpec:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def _original_event_keys(spec: EventSpec) -> dict[str, Any]:
+    """The original's event is `{metadata, event_type, message, object}` at top level;
+    the same facts beside our `spec`, so a client written for the original reads them."""
+    return {
+        "event_type": spec.event_type,
+        "message": spec.message,
+        "object": {
+            "kind": spec.resource_kind,
+            "name": spec.resource_name,
+            "step_name": spec.step_name,
+            "state": spec.state,
+        },
+    }
+
+
 SPEC_TYPES: dict[str, type] = {
     "action": ActionSpec,
     "flow": FlowSpec,
@@ -225,7 +240,10 @@ class Resource:
         return self.metadata.kind
 
     def to_dict(self) -> dict[str, Any]:
-        return {"metadata": self.metadata.to_dict(), "spec": _spec_to_dict(self.spec)}
+        out = {"metadata": self.metadata.to_dict(), "spec": _spec_to_dict(self.spec)}
+        if isinstance(self.spec, EventSpec):
+            out.update(_original_event_keys(self.spec))
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Resource:
