@@ -5,9 +5,10 @@ DBA) in one place. All tables live in the connection's current schema, so severa
 echoer installations can share one database through `options=-csearch_path=…`.
 
 - `echoer_meta`: one row; `seq` is the store-wide change counter. A commit takes its
-  seqs with `UPDATE … RETURNING`, which holds the row's lock until the commit ends:
-  commits therefore become visible in seq order, with no gaps, and a watcher that has
-  read everything up to seq N never later finds a smaller seq appear.
+  seqs with `UPDATE … RETURNING` as its last statement, which holds the row's lock
+  until the commit ends: commits therefore become visible in seq order, with no gaps,
+  and a watcher that has read everything up to seq N never later finds a smaller seq
+  appear.
 - `echoer_resource`: one row per resource, the document as JSONB; `version` is checked
   by the database (`UPDATE … WHERE version = expected`, `INSERT … ON CONFLICT DO
   NOTHING`). Timers also fill `due` and carry a lease (`lease_owner`, `lease_until`)
@@ -64,65 +65,74 @@ SETUP = [
 SETUP_LOCK = 0x6563686F6572
 """Advisory lock key ("echoer") so two processes opening a fresh database do not race."""
 
-ALLOCATE_SEQS = "UPDATE echoer_meta SET seq = seq + %s WHERE id = 1 RETURNING seq, schema_version"
-
 CURRENT_SEQ = "SELECT seq, schema_version FROM echoer_meta WHERE id = 1"
 
-# A commit sends all its statements at once (pipeline mode), so a write cannot be told
-# its seq: it reads it from the counter the commit has just advanced, `back` places
-# before the commit's last seq.
+# A commit runs in two pipelined batches. The first sends every write, version-checked
+# by the statement itself, and reads back what each stored (no row: the write was
+# refused and the transaction rolls back). The second takes the commit's seqs, logs
+# the changes, notifies and commits, all sent at once: the counter row is locked only
+# while the server runs that tail, never across a round trip to the client, so the
+# commits of several processes (and of one process's pooled connections) overlap in
+# everything but those last statements. A created row has seq 0 until the tail
+# stamps it.
 CREATE = """
-WITH s AS (SELECT seq - %(back)s AS seq FROM echoer_meta WHERE id = 1),
-w AS (
-    INSERT INTO echoer_resource (kind, name, version, uuid, doc, seq, due)
-    SELECT %(kind)s, %(name)s, 1, %(uuid)s, %(doc)s::jsonb, s.seq, %(due)s FROM s
-    ON CONFLICT DO NOTHING
-    RETURNING doc, seq
-)
-INSERT INTO echoer_change (seq, op, kind, name, doc)
-SELECT seq, 'put', %(kind)s, %(name)s, doc FROM w
+INSERT INTO echoer_resource (kind, name, version, uuid, doc, seq, due)
+VALUES (%(kind)s, %(name)s, 1, %(uuid)s, %(doc)s::jsonb, 0, %(due)s)
+ON CONFLICT DO NOTHING
 RETURNING doc::text
 """
 
 # The uuid and created_time of an updated resource are the stored ones, whatever the
 # writer sent; a new version of a timer is a new schedule, so its lease ends.
 UPDATE = """
-WITH s AS (SELECT seq - %(back)s AS seq FROM echoer_meta WHERE id = 1),
-w AS (
-    UPDATE echoer_resource r
-    SET version = r.version + 1,
-        seq = s.seq,
-        due = %(due)s,
-        lease_owner = NULL,
-        lease_until = NULL,
-        doc = jsonb_set(
-            jsonb_set(%(doc)s::jsonb, '{metadata,uuid}', to_jsonb(r.uuid)),
-            '{metadata,created_time}',
-            COALESCE(r.doc #> '{metadata,created_time}', to_jsonb(%(now)s::float8))
-        )
-    FROM s
-    WHERE r.kind = %(kind)s AND r.name = %(name)s AND r.version = %(expected)s
-    RETURNING r.doc, r.seq
-)
-INSERT INTO echoer_change (seq, op, kind, name, doc)
-SELECT seq, 'put', %(kind)s, %(name)s, doc FROM w
-RETURNING doc::text
+UPDATE echoer_resource r
+SET version = r.version + 1,
+    due = %(due)s,
+    lease_owner = NULL,
+    lease_until = NULL,
+    doc = jsonb_set(
+        jsonb_set(%(doc)s::jsonb, '{metadata,uuid}', to_jsonb(r.uuid)),
+        '{metadata,created_time}',
+        COALESCE(r.doc #> '{metadata,created_time}', to_jsonb(%(now)s::float8))
+    )
+WHERE r.kind = %(kind)s AND r.name = %(name)s AND r.version = %(expected)s
+RETURNING r.doc::text
 """
 
 DELETE = """
-WITH s AS (SELECT seq - %(back)s AS seq FROM echoer_meta WHERE id = 1),
-w AS (
-    DELETE FROM echoer_resource
-    WHERE kind = %(kind)s AND name = %(name)s
-      AND (%(expected)s::bigint IS NULL OR version = %(expected)s::bigint)
-    RETURNING doc
-)
-INSERT INTO echoer_change (seq, op, kind, name, doc)
-SELECT s.seq, 'delete', %(kind)s, %(name)s, w.doc FROM w, s
-RETURNING seq
+DELETE FROM echoer_resource
+WHERE kind = %(kind)s AND name = %(name)s
+  AND (%(expected)s::bigint IS NULL OR version = %(expected)s::bigint)
+RETURNING doc::text
 """
 
-NOTIFY = "SELECT pg_notify(%s, (SELECT seq FROM echoer_meta WHERE id = 1)::text || ' ' || %s)"
+# The tail of a commit: its changes in the caller's order (`ops`, `kinds`, `names`,
+# `docs` side by side) take the next seqs, are logged for watchers and stamp the rows
+# they wrote; one notification carries the last seq and the kinds.
+LOG_CHANGES = """
+WITH s AS (
+    UPDATE echoer_meta SET seq = seq + cardinality(%(ops)s::text[]) WHERE id = 1
+    RETURNING seq
+),
+c AS (
+    SELECT s.seq - cardinality(%(ops)s::text[]) + x.ord AS seq, x.op, x.kind, x.name, x.doc
+    FROM s, unnest(%(ops)s::text[], %(kinds)s::text[], %(names)s::text[], %(docs)s::text[])
+        WITH ORDINALITY AS x(op, kind, name, doc, ord)
+),
+logged AS (
+    INSERT INTO echoer_change (seq, op, kind, name, doc)
+    SELECT seq, op, kind, name, doc::jsonb FROM c
+),
+stamped AS (
+    UPDATE echoer_resource r SET seq = last.seq
+    FROM (
+        SELECT DISTINCT ON (kind, name) seq, kind, name FROM c
+        WHERE op = 'put' ORDER BY kind, name, seq DESC
+    ) last
+    WHERE r.kind = last.kind AND r.name = last.name
+)
+SELECT s.seq, pg_notify(%(channel)s, s.seq::text || ' ' || %(notified)s) FROM s
+"""
 
 VERSION_OF = "SELECT version FROM echoer_resource WHERE kind = %s AND name = %s"
 

@@ -8,7 +8,8 @@ enforced by PostgreSQL itself rather than by one process's memory:
 - the version check is part of the write statement (see pg_schema), so a stale write
   from any process is refused, whichever process's cache it came from;
 - `commit()` is one transaction; its changes get consecutive seqs from one counter row,
-  so seqs are store-wide, gap-free and become visible in order;
+  so seqs are store-wide, gap-free and become visible in order (the counter is taken
+  by the last statement before COMMIT, sent with it, so it serialises only that tail);
 - `watch()` is woken by LISTEN/NOTIFY (one notification per commit carrying its last
   seq and its kinds) and reads the changes from the bounded `echoer_change` table, so a
   watcher that was slow, or whose notification connection dropped, still sees every
@@ -29,12 +30,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.errors import TransactionRollback
 from psycopg_pool import AsyncConnectionPool
 
 from echoer_tui.errors import (
@@ -123,12 +125,11 @@ class _Planned:
     uuid: str = ""
     due: float | None = None
 
-    def params(self, back: int, now: float) -> dict[str, Any]:
+    def params(self, now: float) -> dict[str, Any]:
         params: dict[str, Any] = {
             "kind": self.kind,
             "name": self.name,
             "expected": self.expected,
-            "back": back,
             "now": now,
         }
         if self.doc is not None:
@@ -186,9 +187,6 @@ class PostgresStore(CommitStore):
         self._tick = asyncio.Event()
         """Set (and replaced) whenever `_seq` grows or the store closes."""
         self._listener: asyncio.Task[None] | None = None
-        self._commit_lock = asyncio.Lock()
-        """Commits of this process take their seqs in call order, as on the embedded store
-        (across processes they are serialised by the counter row anyway)."""
         self._watchers = 0
         self._watchers_gone = asyncio.Event()
         self._watchers_gone.set()
@@ -254,42 +252,50 @@ class PostgresStore(CommitStore):
         planned = [_plan(write, now) for write in writes]
         if not planned:
             return []
-        kinds = ",".join(sorted({plan.kind for plan in planned}))
-        # One round trip for the whole commit: every statement is sent, then the results
-        # are read; a refused write rolls the transaction back.
+        # Every commit writes its rows in (kind, name) order, so two commits that touch
+        # the same rows wait for each other instead of deadlocking; seqs still follow
+        # the caller's order.
+        order = sorted(range(len(planned)), key=lambda i: (planned[i].kind, planned[i].name))
+        stored: builtins.list[str] = [""] * len(planned)
+        # The transaction is inside the pipeline, so its COMMIT is sent with the tail.
         async with (
-            self._commit_lock,
             self._connection() as conn,
+            conn.pipeline() as pipeline,
             conn.transaction(),
-            conn.pipeline(),
         ):
-            allocated = await conn.execute(q.ALLOCATE_SEQS, (len(planned),))
             cursors = [
-                await conn.execute(
-                    _STATEMENTS[plan.op], plan.params(len(planned) - 1 - offset, now)
-                )
-                for offset, plan in enumerate(planned)
+                (i, await conn.execute(_STATEMENTS[planned[i].op], planned[i].params(now)))
+                for i in order
             ]
-            await conn.execute(q.NOTIFY, (self._channel, kinds))
-            row = await allocated.fetchone()
-            assert row is not None
-            last = int(row[0])
-            results = [
-                await self._result(conn, plan, await cursor.fetchone())
-                for plan, cursor in zip(planned, cursors, strict=True)
-            ]
+            await pipeline.sync()
+            for i, cursor in cursors:
+                row = await cursor.fetchone()
+                if row is None:
+                    await self._refuse(conn, planned[i])
+                else:
+                    stored[i] = row[0]
+            tail = {
+                "ops": ["delete" if p.op == "delete" else "put" for p in planned],
+                "kinds": [p.kind for p in planned],
+                "names": [p.name for p in planned],
+                "docs": stored,
+                "channel": self._channel,
+                "notified": ",".join(sorted({p.kind for p in planned})),
+            }
+            logged = await conn.execute(q.LOG_CHANGES, tail)
+        row = await logged.fetchone()
+        assert row is not None
+        last = int(row[0])
         first = last - len(planned) + 1
         self._advance(last)
         if last // PRUNE_EVERY != (first - 1) // PRUNE_EVERY:
             await self._prune(last)
-        return results
+        return [
+            None if p.op == "delete" else _doc(doc) for p, doc in zip(planned, stored, strict=True)
+        ]
 
-    async def _result(
-        self, conn: Connection, plan: _Planned, row: tuple[Any, ...] | None
-    ) -> Resource | None:
-        """What one write stored, or why the database refused it (rolling back the commit)."""
-        if row is not None:
-            return None if plan.op == "delete" else _doc(row[0])
+    async def _refuse(self, conn: Connection, plan: _Planned) -> NoReturn:
+        """Why the database refused one write (raising rolls the commit back)."""
         found = await (await conn.execute(q.VERSION_OF, (plan.kind, plan.name))).fetchone()
         have = int(found[0]) if found else None
         what = f"{plan.kind} {plan.name!r}"
@@ -476,6 +482,14 @@ class PostgresStore(CommitStore):
         try:
             async with self._pool.connection() as conn:
                 yield conn
+        except TransactionRollback as exc:
+            # A deadlock or serialisation failure: the database rolled the commit back
+            # because another writer held what it needed; trying again is the answer.
+            raise StaleWriteError(
+                f"PostgreSQL at {self._target.where} rolled the commit back because "
+                f"another writer changed the same resources meanwhile: "
+                f"{self._target.reason(exc)}"
+            ) from None
         except psycopg.OperationalError as exc:
             raise StoreUnavailableError(
                 f"lost the connection to PostgreSQL at {self._target.where}: "
