@@ -12,6 +12,7 @@ from fsl_testing import shape
 from echoer_tui.checking import check_files
 from echoer_tui.errors import FslSyntaxError
 from echoer_tui.fsl import format_document, format_text, parse
+from echoer_tui.fsl.split import split_statements
 from echoer_tui.fsl.tools import format_files
 
 MESSY = """\
@@ -36,6 +37,7 @@ action ci
     retry = 3;
     timeout = 60;
 action_end
+/
 
 flow_run "my run"
     step A => (OK->B | NO->done) {
@@ -44,9 +46,9 @@ flow_run "my run"
     };
     deci B => () {
         action = "ci";
-    };
-    # trailing
+    };  # trailing
 flow_run_end
+/
 """
 
 
@@ -65,7 +67,7 @@ def test_formatting_is_idempotent_and_keeps_the_tree(corpus: Path) -> None:
 def test_format_document_without_comments() -> None:
     document = parse(MESSY)
     assert format_document(document) == CANONICAL.replace("# the CI action\n", "").replace(
-        "    # trailing\n", ""
+        "  # trailing", ""
     )
 
 
@@ -122,3 +124,43 @@ def test_echoer_check_command(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"{bad}:2:15: error: expected ';' after the addr value" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+TRAILING = """\
+action a  # the action
+    addr = "http://h:1/a";   # where it listens
+    method = http;
+    return = (OK | "TIMEOUT"); # states
+action_end
+/
+# about f
+
+flow f
+    step A => (OK->done | TIMEOUT->done) { action = "a"; }; # one-line step
+flow_end # the end
+"""
+
+
+def test_trailing_comments_stay_on_their_line_and_every_statement_ends_in_a_slash() -> None:
+    formatted = format_text(TRAILING)
+    assert formatted == (
+        "action a  # the action\n"
+        '    addr = "http://h:1/a";  # where it listens\n'
+        "    method = http;\n"
+        "    return = (OK | TIMEOUT);  # states\n"
+        "action_end\n"
+        "/\n"
+        "\n"
+        "# about f\n"
+        "\n"
+        "flow f\n"
+        "    step A => (OK->done | TIMEOUT->done) {\n"
+        '        action = "a";\n'
+        "    };  # one-line step\n"
+        "flow_end  # the end\n"
+        "/\n"
+    )
+    assert format_text(formatted) == formatted
+    assert shape(parse(formatted).statements) == shape(parse(TRAILING).statements)
+    # The shells submit at each `/` line: every chunk is exactly one statement.
+    assert len(split_statements(formatted)) == 2
