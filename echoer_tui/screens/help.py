@@ -36,6 +36,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/", "filter by name (Esc clears)"),
             ("Enter / g", "open the run's graph"),
             ("d / Delete", "delete (asks first)"),
+            ("v", "show / hide the raw JSON of the detail"),
         ),
     ),
     (

@@ -145,6 +145,7 @@ class ResourcesScreen(Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("d,delete", "delete", "Delete"),
         Binding("g", "graph", "Graph of run"),
+        Binding("v", "toggle_json", "JSON"),
         Binding("1", "kind('action')", "Actions", show=False),
         Binding("2", "kind('flow')", "Flows", show=False),
         Binding("3", "kind('flowrun')", "Runs", show=False),
@@ -304,6 +305,11 @@ class ResourcesScreen(Screen[None]):
         name = self._selected_name()
         if self.kind == "flowrun" and name:
             self.post_message(RunOpened(name))
+
+    def action_toggle_json(self) -> None:
+        """Show or hide the raw JSON under the summary (uuids and times live there)."""
+        json_view = self.query_one("#json", Static)
+        json_view.display = not json_view.display
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
