@@ -28,6 +28,7 @@ import builtins
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -37,6 +38,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.errors import TransactionRollback
+from psycopg.pq import TransactionStatus
 from psycopg_pool import AsyncConnectionPool
 
 from echoer_tui.errors import (
@@ -74,6 +76,9 @@ CLOSE_GRACE = 2.0
 """Seconds close() lets open watches finish delivering what was committed."""
 
 RECONNECT_DELAY = 1.0
+
+CHECK_AFTER_IDLE = 2.0
+"""Seconds a pooled connection may sit unused before it is checked (a round trip) again."""
 """Seconds between attempts to re-establish a lost LISTEN connection."""
 
 TIMER_KIND = "timer"
@@ -139,6 +144,25 @@ class _Planned:
         return params
 
 
+class _IdleCheck:
+    """The pool's check before it lends a connection, skipped for one used moments ago.
+
+    Checking every loan (an empty query) doubled the round trips of every read; a
+    connection that just answered is alive, and one the server dropped while it sat
+    idle (a restart, an idle timeout) is still caught and replaced before use.
+    """
+
+    def __init__(self) -> None:
+        self._used: weakref.WeakKeyDictionary[Connection, float] = weakref.WeakKeyDictionary()
+
+    def used(self, conn: Connection) -> None:
+        self._used[conn] = time.monotonic()
+
+    async def __call__(self, conn: Connection) -> None:
+        if conn.closed or time.monotonic() - self._used.get(conn, 0.0) > CHECK_AFTER_IDLE:
+            await AsyncConnectionPool.check_connection(conn)
+
+
 def _timer_due(resource: Resource) -> float | None:
     if resource["metadata"]["kind"] != TIMER_KIND:
         return None
@@ -177,9 +201,14 @@ class PostgresStore(CommitStore):
     """A Repository in a PostgreSQL database, shared safely by several processes."""
 
     def __init__(
-        self, pool: AsyncConnectionPool[Connection], target: _Target, channel: str
+        self,
+        pool: AsyncConnectionPool[Connection],
+        target: _Target,
+        channel: str,
+        idle_check: _IdleCheck,
     ) -> None:
         self._pool = pool
+        self._idle_check = idle_check
         self._target = target
         self._channel = channel
         self._seq = 0
@@ -200,6 +229,7 @@ class PostgresStore(CommitStore):
         listen = await _connect(target)
         try:
             channel, seq = await _prepare(listen, target)
+            idle_check = _IdleCheck()
             pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(
                 url,
                 min_size=1,
@@ -207,7 +237,7 @@ class PostgresStore(CommitStore):
                 kwargs={"autocommit": True, "application_name": "echoer"},
                 # A pooled connection the server dropped (restart, idle timeout) is
                 # replaced before use rather than failing the caller's request.
-                check=AsyncConnectionPool.check_connection,
+                check=idle_check,
                 timeout=CONNECT_TIMEOUT,
                 open=False,
                 name="echoer",
@@ -222,7 +252,7 @@ class PostgresStore(CommitStore):
         except BaseException:
             await listen.close()
             raise
-        store = cls(pool, target, channel)
+        store = cls(pool, target, channel, idle_check)
         store._advance(seq)
         store._listener = asyncio.create_task(store._listen(listen), name="echoer-pg-listen")
         return store
@@ -257,32 +287,41 @@ class PostgresStore(CommitStore):
         # the caller's order.
         order = sorted(range(len(planned)), key=lambda i: (planned[i].kind, planned[i].name))
         stored: builtins.list[str] = [""] * len(planned)
-        # The transaction is inside the pipeline, so its COMMIT is sent with the tail.
-        async with (
-            self._connection() as conn,
-            conn.pipeline() as pipeline,
-            conn.transaction(),
-        ):
-            cursors = [
-                (i, await conn.execute(_STATEMENTS[planned[i].op], planned[i].params(now)))
-                for i in order
-            ]
-            await pipeline.sync()
-            for i, cursor in cursors:
-                row = await cursor.fetchone()
-                if row is None:
-                    await self._refuse(conn, planned[i])
-                else:
-                    stored[i] = row[0]
-            tail = {
-                "ops": ["delete" if p.op == "delete" else "put" for p in planned],
-                "kinds": [p.kind for p in planned],
-                "names": [p.name for p in planned],
-                "docs": stored,
-                "channel": self._channel,
-                "notified": ",".join(sorted({p.kind for p in planned})),
-            }
-            logged = await conn.execute(q.LOG_CHANGES, tail)
+        async with self._connection() as conn:
+            try:
+                async with conn.pipeline() as pipeline:
+                    await conn.execute("BEGIN")
+                    cursors = [
+                        (i, await conn.execute(_STATEMENTS[planned[i].op], planned[i].params(now)))
+                        for i in order
+                    ]
+                    await pipeline.sync()
+                    for i, cursor in cursors:
+                        row = await cursor.fetchone()
+                        if row is None:
+                            await self._refuse(conn, planned[i])
+                        else:
+                            stored[i] = row[0]
+                tail = {
+                    "ops": ["delete" if p.op == "delete" else "put" for p in planned],
+                    "kinds": [p.kind for p in planned],
+                    "names": [p.name for p in planned],
+                    "docs": stored,
+                    "channel": self._channel,
+                    "notified": ",".join(sorted({p.kind for p in planned})),
+                }
+                # The tail and COMMIT in one message (simple protocol, so the parameters
+                # are bound here): the server commits as soon as the tail has run, and
+                # the counter row is never locked while this process's event loop is
+                # busy elsewhere (sent apart, the COMMIT waited for it, convoying every
+                # other commit behind the lock).
+                logged = psycopg.AsyncClientCursor(conn)
+                await logged.execute(q.LOG_CHANGES + ";\nCOMMIT", tail)
+            except BaseException:
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):
+                        await conn.execute("ROLLBACK")
+                raise
         row = await logged.fetchone()
         assert row is not None
         last = int(row[0])
@@ -482,6 +521,7 @@ class PostgresStore(CommitStore):
         try:
             async with self._pool.connection() as conn:
                 yield conn
+                self._idle_check.used(conn)
         except TransactionRollback as exc:
             # A deadlock or serialisation failure: the database rolled the commit back
             # because another writer held what it needed; trying again is the answer.

@@ -14,7 +14,7 @@ import pytest
 from storage.conftest import flowrun
 
 from echoer_tui.errors import ConflictError, StaleWriteError
-from echoer_tui.storage import Change, Put, Query
+from echoer_tui.storage import Change, Put, Query, postgres
 from echoer_tui.storage.postgres import PostgresStore
 
 WORKER = Path(__file__).with_name("pg_worker.py")
@@ -214,3 +214,18 @@ async def test_a_watch_survives_the_loss_of_its_listen_connection(
     change = await asyncio.wait_for(waiting, TIMEOUT)
     assert (change.name, change.resource) == ("after", stored)
     await stream.aclose()
+
+
+async def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
+    pg_base_url: str, pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = await pg_store.put(flowrun("r"))
+    # As after an idle spell: the next loan is checked (a loan right after use is not).
+    monkeypatch.setattr(postgres, "CHECK_AFTER_IDLE", -1.0)
+    with psycopg.connect(pg_base_url, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+            " WHERE application_name = 'echoer'"
+        ).fetchall()
+    assert killed and all(ok for (ok,) in killed)
+    assert await pg_store.get("flowrun", "r") == stored
