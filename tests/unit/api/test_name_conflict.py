@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from echoer_tui.errors import EchoerError
+from echoer_tui.service.remote import RemoteWorkbench
 from tests.unit.api.conftest import FLOW, FLOW_RUN, Stack
 
 
@@ -49,3 +51,21 @@ async def test_a_taken_name_with_other_errors_is_still_a_translation_error(
     assert body["error"] == "TranslationError"
     codes = [d.get("code", "") for d in body["diagnostics"]]
     assert "name-taken" in codes and "" in codes
+
+
+async def test_a_remote_workbench_creates_a_document_whole_or_not_at_all(api: Stack) -> None:
+    remote = RemoteWorkbench(api.url)
+    await remote.start()
+    try:
+        two = api.fsl_action("a1") + api.fsl_action("a2")
+        created = await remote.create_fsl(two)
+        assert [r["metadata"]["name"] for r in created] == ["a1", "a2"]
+        # a3 is new, a2 is taken: the server refuses the whole document (409), a3 is not made.
+        with pytest.raises(EchoerError, match='"a2" already exists'):
+            await remote.create_fsl(api.fsl_action("a3") + api.fsl_action("a2"))
+        assert (await api.client.get("/action/a3")).status_code == 404
+        with pytest.raises(EchoerError, match="one kind of resource per request"):
+            await remote.create_fsl(api.fsl_action("a4") + FLOW)
+        assert await api.store.get("action", "a4") is None
+    finally:
+        await remote.close()
