@@ -138,11 +138,28 @@ VERSION_OF = "SELECT version FROM echoer_resource WHERE kind = %s AND name = %s"
 
 GET = "SELECT doc::text FROM echoer_resource WHERE kind = %s AND name = %s"
 
+# One statement per shape of query, so that even the generic plan of a prepared
+# statement finds the rows through an index: the primary key for a kind (and a name
+# range for a prefix), the GIN index for labels. (One statement with "labels IS NULL
+# OR …" compiles, once prepared, to a scan of the whole kind.)
 LIST = """
 SELECT doc::text FROM echoer_resource
-WHERE kind = %(kind)s
+WHERE kind = %(kind)s AND starts_with(name, %(prefix)s)
+ORDER BY name
+"""
+
+LIST_PREFIX = """
+SELECT doc::text FROM echoer_resource
+WHERE kind = %(kind)s AND name >= %(prefix)s AND name < %(beyond)s
   AND starts_with(name, %(prefix)s)
-  AND (%(labels)s::jsonb IS NULL OR doc -> 'metadata' -> 'labels' @> %(labels)s::jsonb)
+ORDER BY name
+"""
+
+LIST_LABELS = """
+SELECT doc::text FROM echoer_resource
+WHERE kind = %(kind)s
+  AND doc -> 'metadata' -> 'labels' @> %(labels)s::jsonb
+  AND starts_with(name, %(prefix)s)
 ORDER BY name
 """
 

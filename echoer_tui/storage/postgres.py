@@ -27,6 +27,7 @@ import asyncio
 import builtins
 import contextlib
 import logging
+import sys
 import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
@@ -163,6 +164,29 @@ class _IdleCheck:
             await AsyncConnectionPool.check_connection(conn)
 
 
+def _list_statement(query: Query) -> tuple[str, dict[str, Any]]:
+    """The LIST statement for the shape of `query`, and its parameters."""
+    params: dict[str, Any] = {"kind": query.kind, "prefix": query.prefix}
+    if query.labels:
+        params["labels"] = orjson.dumps(dict(query.labels)).decode()
+        return q.LIST_LABELS, params
+    beyond = _prefix_end(query.prefix)
+    if beyond is None:
+        return q.LIST, params
+    params["beyond"] = beyond
+    return q.LIST_PREFIX, params
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The least string above every name that starts with `prefix` (names sort by code
+    point: the "C" collation over UTF-8); None if there is none (no prefix, or one of
+    only the last code point), when LIST's filter alone selects the names."""
+    stem = prefix.rstrip(chr(sys.maxunicode))
+    if not stem:
+        return None
+    return stem[:-1] + chr(ord(stem[-1]) + 1)
+
+
 def _timer_due(resource: Resource) -> float | None:
     if resource["metadata"]["kind"] != TIMER_KIND:
         return None
@@ -264,10 +288,9 @@ class PostgresStore(CommitStore):
         return _doc(row[0]) if row else None
 
     async def list(self, query: Query) -> builtins.list[Resource]:
-        labels = orjson.dumps(dict(query.labels)).decode() if query.labels else None
-        params = {"kind": query.kind, "prefix": query.prefix, "labels": labels}
+        statement, params = _list_statement(query)
         async with self._connection() as conn:
-            rows = await (await conn.execute(q.LIST, params)).fetchall()
+            rows = await (await conn.execute(statement, params)).fetchall()
         return [_doc(row[0]) for row in rows]
 
     async def count(self, kind: str) -> int:

@@ -229,3 +229,15 @@ async def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
         ).fetchall()
     assert killed and all(ok for (ok,) in killed)
     assert await pg_store.get("flowrun", "r") == stored
+
+
+async def test_list_by_prefix_keeps_exactly_the_names_that_start_with_it(
+    pg_store: PostgresStore,
+) -> None:
+    last = chr(sys.maxunicode)
+    names = ["a", "a.", "a.1", "a.2", "a/", "ab", "b", f"a{last}", f"a{last}x", last, f"{last}a"]
+    for name in names:
+        await pg_store.put({"metadata": {"name": name, "kind": "timer"}, "spec": {}})
+    for prefix in ["", "a", "a.", "a.1", f"a{last}", last, f"{last}{last}", "c"]:
+        found = [r["metadata"]["name"] for r in await pg_store.list(Query("timer", prefix=prefix))]
+        assert found == sorted(n for n in names if n.startswith(prefix)), prefix
