@@ -38,6 +38,7 @@ from echoer_tui.engine.transitions import (
     resolve_edge,
     retry_delay,
     step_defs,
+    step_tries,
 )
 from echoer_tui.engine.wire import Ack, dispatch_body
 from echoer_tui.errors import (
@@ -519,8 +520,9 @@ class Engine:
                     change.now + self._lease, "dispatch", change.run.name, attempt.name
                 )
             )
+        tries = step_tries(change.run.spec, step.name)
         change.note(
-            f"entered step {step.name} (attempt {attempt.spec.attempt})",
+            f"entered step {step.name} (try {tries}, run attempt #{attempt.spec.attempt})",
             attempt=attempt,
             state=step.name,
         )

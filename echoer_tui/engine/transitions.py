@@ -223,3 +223,21 @@ def retry_delay(base: float, retry: int, cap: float = MAX_BACKOFF) -> float:
     """Seconds before retry number `retry` (1, 2, …): `base` doubled each time, at most `cap`."""
     exponent = min(max(retry - 1, 0), _DOUBLINGS)
     return max(0.0, min(base * 2.0**exponent, cap))
+
+
+def step_tries(run: FlowRunSpec, step: str) -> int:
+    """How many times the run has entered `step`, counting from its history.
+
+    A `continue` re-enters the paused step without a new attempt (history `S, suspend, S`),
+    so that entry is not counted. The one case this cannot tell apart is a step that maps
+    an answer back to itself, answered while paused: that try is counted once short.
+    """
+    tries = 0
+    history = run.history_states
+    for index, state in enumerate(history):
+        if state != step:
+            continue
+        resumed = index >= 2 and history[index - 1] == SUSPEND and history[index - 2] == step
+        if not resumed:
+            tries += 1
+    return tries

@@ -273,6 +273,16 @@ async def test_rerun_from_a_step_makes_a_new_attempt(rig: Rig) -> None:
     assert run["spec"]["history_states"] == ["ready", "A", "D", "B", "C", "done", "B", "C", "done"]
     names = [a["metadata"]["name"] for a in await attempts(rig.repo, "my_flow_run")]
     assert names[-2:] == ["my_flow_run.B.5", "my_flow_run.C.6"]
+    entered = sorted(
+        (e["metadata"]["name"], e["spec"]["message"])
+        for e in await events(rig.repo, "my_flow_run")
+        if e["spec"]["message"].startswith("entered step B")
+    )
+    # tries count per step; the run-wide number names the attempt resource
+    assert [m for _, m in entered] == [
+        "entered step B (try 1, run attempt #3)",
+        "entered step B (try 2, run attempt #5)",
+    ]
 
 
 async def test_rerun_is_refused_while_the_run_is_running(rig: Rig) -> None:
