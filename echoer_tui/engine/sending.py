@@ -132,9 +132,9 @@ class Sender:
             assert flowrun is not None
             change = self._ledger.begin(flowrun)
             # The sending is done (or rescheduled): its retry or dispatch entry goes.
-            change.timers_removed += [
-                t for t in await self._ledger.timers(attempt_name) if t.op != "deadline"
-            ]
+            # One read of the attempt's entries serves both the sending and the deadline.
+            entries = await self._ledger.timers(attempt_name)
+            change.timers_removed += [t for t in entries if t.op != "deadline"]
             change.touch(attempt)
             step = attempt.spec.step_name
             if outcome.ok:
@@ -148,7 +148,7 @@ class Sender:
                         event_type="warning",
                     )
                 if action is not None and action.timeout > 0:
-                    change.timers_removed += await self._ledger.timers(attempt_name, "deadline")
+                    change.timers_removed += [t for t in entries if t.op == "deadline"]
                     change.timers_added.append(
                         DelayedOp.for_attempt(
                             change.now + action.timeout, "deadline", run, attempt_name

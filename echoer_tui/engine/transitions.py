@@ -232,12 +232,15 @@ def step_tries(run: FlowRunSpec, step: str) -> int:
     so that entry is not counted. The one case this cannot tell apart is a step that maps
     an answer back to itself, answered while paused: that try is counted once short.
     """
-    tries = 0
     history = run.history_states
+    tries = history.count(step)  # in C: this runs on every entered step
+    if SUSPEND not in history:
+        return tries
     for index, state in enumerate(history):
-        if state != step:
-            continue
-        resumed = index >= 2 and history[index - 1] == SUSPEND and history[index - 2] == step
-        if not resumed:
-            tries += 1
+        if (
+            state == SUSPEND
+            and 0 < index < len(history) - 1
+            and history[index - 1] == step == history[index + 1]
+        ):
+            tries -= 1
     return tries
