@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -134,6 +135,7 @@ async def embedded(
     except BaseException:
         sock.close()
         raise
+    _settle_heap()
     try:
         engine = Engine(store, ack_url=f"{real.url}/step")
         workbench = LocalWorkbench(store, engine, real.url)
@@ -224,3 +226,15 @@ async def _serve(data_dir: Path, listen: Listen, token: str | None, store_url: s
                 loop.remove_signal_handler(signum)
     print("echoer: stopped; in-flight runs resume at the next start", flush=True)
     return 0
+
+
+def _settle_heap() -> None:
+    """Keep the cyclic GC off what the store loaded at open and make it run less often.
+
+    Under load the engine allocates many short-lived dicts; with the default thresholds
+    full collections walked ~400,000 long-lived objects and took a fifth of the server's
+    time (bench_load: 601-609 -> 891-922 acks/s with this, memory unchanged).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 1_000)
