@@ -6,7 +6,6 @@ if that process dies. A watch on stored timers wakes the loop early.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -23,6 +22,9 @@ entered step may wait for its creator's dispatch before any process sends it."""
 
 CLAIM_BATCH = 100
 """Timers claimed per query on a shared store."""
+
+STOP_GRACE = 5.0
+"""Seconds close waits for each part of the claiming to end before it gives up on it."""
 
 
 def lease_from_env() -> float:
@@ -70,17 +72,29 @@ class TimerClaimer:
         ]
 
     async def stop(self) -> None:
-        """Claim no more timers."""
+        """Claim no more timers (waiting at most STOP_GRACE for the loops to end)."""
         self._running = False
+        self._ledger.claim_wake.set()
         for task in self._loops:
             task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        if self._loops:
+            _, stuck = await asyncio.wait(self._loops, timeout=STOP_GRACE)
+            if stuck:
+                log.warning(
+                    "timer claim loop(s) %s did not stop within %g s; left behind",
+                    ", ".join(task.get_name() for task in stuck),
+                    STOP_GRACE,
+                )
         self._loops = []
 
     async def release(self) -> None:
         """What this process held is free for the others at once, not when leases end."""
-        with contextlib.suppress(StoreError):
-            await self._claims.release_timers(self._owner)
+        try:
+            await asyncio.wait_for(self._claims.release_timers(self._owner), STOP_GRACE)
+        except StoreError:
+            pass
+        except TimeoutError:
+            log.warning("could not release the claimed timers within %g s", STOP_GRACE)
 
     async def _claim_loop(self) -> None:
         """Lease due timers, fire them, sleep until the next may be due."""
@@ -103,6 +117,8 @@ class TimerClaimer:
             except Exception:  # the loop must outlive any one failure, or no timer fires again
                 log.exception("claiming timers failed")
                 due = now + 1.0
+            if _stopping(self._running):
+                return  # a failure above may have swallowed the cancellation of stop()
             if due is not None and due <= now:
                 # Due but not claimable yet (another process is taking it): look again soon.
                 await asyncio.sleep(0.01)
@@ -127,7 +143,17 @@ class TimerClaimer:
                     if change.op == "put":
                         self._ledger.claim_wake.set()
             except StoreError as exc:  # fell behind: nothing to replay, just watch on
+                if _stopping(self._running):
+                    return
                 log.warning("timer watch restarts: %s", exc.message)
             except Exception:  # the claim loop's lease cap still wakes it meanwhile
+                if _stopping(self._running):
+                    return
                 log.exception("timer watch failed; watching again in 1 s")
                 await asyncio.sleep(1.0)
+
+
+def _stopping(running: bool) -> bool:
+    """Stopped, or this task is being cancelled (even if a failure swallowed the cancel)."""
+    task = asyncio.current_task()
+    return not running or (task is not None and task.cancelling() > 0)

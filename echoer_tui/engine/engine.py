@@ -58,6 +58,10 @@ START_UP_WAIT = 30.0
 is handled anyway (the attempt lookup falls back to the store)."""
 
 
+CLOSE_GRACE = 5.0
+"""Seconds `close()` waits for cancelled in-flight work to end before leaving it behind."""
+
+
 class Engine:
     """Flow runs as state machines: start, acks, retries, deadlines, pause/continue/stop/rerun."""
 
@@ -137,7 +141,13 @@ class Engine:
         tasks = list(self._ledger.tasks)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            # Bounded: a task that swallowed its cancellation must not hang the close.
+            _, stuck = await asyncio.wait(tasks, timeout=CLOSE_GRACE)
+            if stuck:
+                log.warning(
+                    "%d engine task(s) did not end within %g s of close", len(stuck), CLOSE_GRACE
+                )
         if self._claimer is not None:
             await self._claimer.release()
         await self._dispatcher.close()

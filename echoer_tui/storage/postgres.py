@@ -490,6 +490,9 @@ class PostgresStore(CommitStore):
                         if head.isdigit():
                             self._advance(int(head))
                 except psycopg.Error as exc:
+                    _reraise_cancellation()
+                    if self._closed:
+                        return
                     log.warning(
                         "lost the LISTEN connection to PostgreSQL at %s: %s",
                         self._target.where,
@@ -528,13 +531,22 @@ class PostgresStore(CommitStore):
             return
         self._closed = True
         self._wake()
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(self._watchers_gone.wait(), CLOSE_GRACE)
+        except TimeoutError:
+            log.warning(
+                "closing the store with %d watch(es) still open after %g s",
+                self._watchers,
+                CLOSE_GRACE,
+            )
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, psycopg.Error):
-                await self._listener
-        await self._pool.close()
+            # Bounded: a listener that does not end must not keep close() waiting.
+            done, _ = await asyncio.wait({self._listener}, timeout=CLOSE_GRACE)
+            if not done:
+                log.warning("the LISTEN task did not end within %g s of close", CLOSE_GRACE)
+        # The pool waits this long for its workers, then closes anyway.
+        await self._pool.close(timeout=CLOSE_GRACE)
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Connection]:
@@ -545,24 +557,40 @@ class PostgresStore(CommitStore):
             async with self._pool.connection() as conn:
                 yield conn
                 self._idle_check.used(conn)
-        except TransactionRollback as exc:
+        except psycopg.Error as exc:
+            _reraise_cancellation()
+            raise self._store_error(exc) from None
+
+    def _store_error(self, exc: psycopg.Error) -> EchoerError:
+        if isinstance(exc, TransactionRollback):
             # A deadlock or serialisation failure: the database rolled the commit back
             # because another writer held what it needed; trying again is the answer.
-            raise StaleWriteError(
+            return StaleWriteError(
                 f"PostgreSQL at {self._target.where} rolled the commit back because "
                 f"another writer changed the same resources meanwhile: "
                 f"{self._target.reason(exc)}"
-            ) from None
-        except psycopg.OperationalError as exc:
-            raise StoreUnavailableError(
+            )
+        if isinstance(exc, psycopg.OperationalError):
+            return StoreUnavailableError(
                 f"lost the connection to PostgreSQL at {self._target.where}: "
                 f"{self._target.reason(exc)}"
-            ) from None
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"PostgreSQL at {self._target.where} refused the request: "
-                f"{self._target.reason(exc)}"
-            ) from None
+            )
+        return StoreError(
+            f"PostgreSQL at {self._target.where} refused the request: {self._target.reason(exc)}"
+        )
+
+
+def _reraise_cancellation() -> None:
+    """Raise CancelledError if this task is being cancelled.
+
+    Cancelled mid-query, psycopg cancels the query, rolls back or closes the connection
+    on the way out, and an error from that replaces the CancelledError. Reported as a
+    StoreError, the cancelled caller would log it, try again and never stop, and
+    whoever cancelled it (a close()) would wait forever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _connect(target: _Target) -> Connection:
