@@ -30,8 +30,8 @@ from echoer_tui.errors import StoreError
 from echoer_tui.storage import open_store
 from tests.reliability.harness import ROOT, STARTUP, ServeProcess, action_fsl, wait_until
 from tests.reliability.stack import Stack, start_stack
+from tests.support.certs import self_signed
 from tests.unit.engine.loopback import ActionService
-from tests.unit.engine.test_engine_https import self_signed
 
 TOKEN = "correct-horse-battery-staple"
 NEAR_MISSES = (

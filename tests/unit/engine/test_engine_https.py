@@ -4,43 +4,13 @@ from __future__ import annotations
 
 import base64
 import ssl
-import subprocess
 from pathlib import Path
 
 from echoer_tui.model.resources import SERVE_TYPES, ActionSpec, Metadata, Resource
+from tests.support.certs import self_signed
 from tests.unit.engine.builders import flowrun, state_is, step, store_all, wait_run
 from tests.unit.engine.conftest import Rig
 from tests.unit.engine.loopback import ActionService
-
-
-def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 made by the openssl command (a real, separate CA)."""
-    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 def https_action(name: str, port: int, ca_pem: str) -> dict[str, object]:
