@@ -127,19 +127,34 @@ async def store_all(repo: Repository, resources: list[dict[str, Any]]) -> None:
         await repo.put(resource)
 
 
+async def wait_resource(
+    repo: Repository,
+    kind: str,
+    name: str,
+    predicate: Callable[[dict[str, Any]], bool],
+    timeout: float = 5.0,
+) -> dict[str, Any]:
+    """The resource once `predicate` holds, waiting on the store's change stream (never sleeping).
+
+    The stream is opened from the sequence read before the first look, so a change that
+    lands between the look and the watch is still seen.
+    """
+    since = repo.seq
+    current = await repo.get(kind, name)
+    if current is not None and predicate(current):
+        return current
+    async with asyncio.timeout(timeout):
+        async for change in repo.watch([kind], since):
+            if change.name == name and change.resource is not None and predicate(change.resource):
+                return change.resource
+    raise AssertionError("unreachable")
+
+
 async def wait_run(
     repo: Repository, name: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
 ) -> dict[str, Any]:
     """The run once `predicate` holds, waiting on the store's change stream (never sleeping)."""
-    since = repo.seq
-    current = await repo.get("flowrun", name)
-    if current is not None and predicate(current):
-        return current
-    async with asyncio.timeout(timeout):
-        async for change in repo.watch(["flowrun"], since):
-            if change.name == name and change.resource is not None and predicate(change.resource):
-                return change.resource
-    raise AssertionError("unreachable")
+    return await wait_resource(repo, "flowrun", name, predicate, timeout)
 
 
 def state_is(*states: str) -> Callable[[dict[str, Any]], bool]:
@@ -159,15 +174,7 @@ async def wait_attempt(
     repo: Repository, name: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
 ) -> dict[str, Any]:
     """The step attempt once `predicate` holds (waiting on the change stream)."""
-    since = repo.seq
-    current = await repo.get("step", name)
-    if current is not None and predicate(current):
-        return current
-    async with asyncio.timeout(timeout):
-        async for change in repo.watch(["step"], since):
-            if change.name == name and change.resource is not None and predicate(change.resource):
-                return change.resource
-    raise AssertionError("unreachable")
+    return await wait_resource(repo, "step", name, predicate, timeout)
 
 
 def retried(n: int) -> Callable[[dict[str, Any]], bool]:
