@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from echoer_tui.storage import Query, open_store
+from echoer_tui.storage import Query, Repository, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 30.0
@@ -161,7 +161,15 @@ class StoredRun:
 
 async def read_store(data_dir: Path) -> tuple[dict[str, StoredRun], int]:
     """Open the store as a fresh process would (it must open cleanly) and read every run."""
-    store = await open_store(data_dir)
+    return await read_stored_runs(await open_store(data_dir))
+
+
+async def read_stored_runs(store: Repository) -> tuple[dict[str, StoredRun], int]:
+    """Every run in an opened store with its attempts and events, and the timers left.
+
+    The store is closed afterwards: the callers open it only to read what a finished
+    test left behind, whatever backend held it.
+    """
     try:
         runs = await store.list(Query("flowrun"))
         steps = await store.list(Query("step"))

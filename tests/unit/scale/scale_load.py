@@ -26,7 +26,6 @@ from aiohttp import web
 
 from echoer_tui.demo.actions import DemoActions
 from echoer_tui.storage.postgres import PostgresStore
-from echoer_tui.storage.repository import Query
 from tests.reliability.harness import (
     FLOW_TEMPLATE,
     GRAPH,
@@ -36,6 +35,7 @@ from tests.reliability.harness import (
     history_problems,
     post_fsl,
     read_store,
+    read_stored_runs,
     wait_until,
 )
 
@@ -109,23 +109,7 @@ class ScaleReport:
 
 
 async def read_runs(pg_url: str) -> tuple[dict[str, StoredRun], int]:
-    store = await PostgresStore.open(pg_url)
-    try:
-        runs = await store.list(Query("flowrun"))
-        steps = await store.list(Query("step"))
-        events = await store.list(Query("event"))
-        timers = await store.count("timer")
-    finally:
-        await store.close()
-    by_run = {r["metadata"]["name"]: StoredRun(r, [], []) for r in runs}
-    for attempt in steps:
-        by_run[attempt["spec"]["flow_id"]].attempts.append(attempt)
-    for item in events:
-        by_run[item["metadata"]["labels"]["flowrun"]].events.append(item)
-    for stored in by_run.values():
-        stored.attempts.sort(key=lambda a: a["spec"]["attempt"])
-        stored.events.sort(key=lambda e: e["metadata"]["name"])
-    return by_run, timers
+    return await read_stored_runs(await PostgresStore.open(pg_url))
 
 
 async def _count_done(client: httpx.AsyncClient, servers: Sequence[ServeProcess]) -> int:
