@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+from collections.abc import Callable, Iterable
 
 from echoer_tui.fsl.ast import (
     DONE,
@@ -38,32 +39,30 @@ def check_statement(statement: Statement) -> list[Diagnostic]:
     return found
 
 
-def _check_action(action: ActionDecl) -> list[Diagnostic]:
+def _repeats(
+    named: Iterable[tuple[str, Span]], message: Callable[[str], str], hint: str
+) -> list[Diagnostic]:
+    """An error at every later use of a name that was already used (the first one stands)."""
     found: list[Diagnostic] = []
-    seen_params: dict[str, Span] = {}
-    for param in action.params:
-        if param.name in seen_params:
-            found.append(
-                Diagnostic(
-                    param.span,
-                    f"param {param.name} is declared twice in action {action.name}",
-                    "give each argument its own name",
-                )
-            )
-        else:
-            seen_params[param.name] = param.span
-    seen_states: dict[str, Span] = {}
-    for state in action.returns:
-        if state.name in seen_states:
-            found.append(
-                Diagnostic(
-                    state.span,
-                    f"return state {state.name} is declared twice in action {action.name}",
-                    "list each return state once",
-                )
-            )
-        else:
-            seen_states[state.name] = state.span
+    seen: set[str] = set()
+    for name, span in named:
+        if name in seen:
+            found.append(Diagnostic(span, message(name), hint))
+        seen.add(name)
+    return found
+
+
+def _check_action(action: ActionDecl) -> list[Diagnostic]:
+    found = _repeats(
+        ((param.name, param.span) for param in action.params),
+        lambda name: f"param {name} is declared twice in action {action.name}",
+        "give each argument its own name",
+    )
+    found += _repeats(
+        ((state.name, state.span) for state in action.returns),
+        lambda name: f"return state {name} is declared twice in action {action.name}",
+        "list each return state once",
+    )
     if not action.addrs:
         found.append(
             Diagnostic(
@@ -130,19 +129,12 @@ def _check_flow(flow: FlowDecl | FlowRunDecl) -> list[Diagnostic]:
                 "warning",
             )
         )
-    first_seen: dict[str, StepDecl] = {}
-    for step in flow.steps:
-        if step.name in first_seen:
-            found.append(
-                Diagnostic(
-                    step.name_span,
-                    f"step {step.name} is defined twice in {kind} {flow.name}",
-                    "rename one of them; step names are unique within a statement",
-                )
-            )
-        else:
-            first_seen[step.name] = step
-    names = set(first_seen)
+    found += _repeats(
+        ((step.name, step.name_span) for step in flow.steps),
+        lambda name: f"step {name} is defined twice in {kind} {flow.name}",
+        "rename one of them; step names are unique within a statement",
+    )
+    names = {step.name for step in flow.steps}
     for step in flow.steps:
         found.extend(_check_step(step, flow, names))
     return found
@@ -151,18 +143,12 @@ def _check_flow(flow: FlowDecl | FlowRunDecl) -> list[Diagnostic]:
 def _check_step(
     step: StepDecl, flow: FlowDecl | FlowRunDecl, step_names: set[str]
 ) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    seen_states: set[str] = set()
+    found = _repeats(
+        ((edge.state, edge.span) for edge in step.edges),
+        lambda state: f"state {state} appears twice in the returns of step {step.name}",
+        "each state leads to exactly one next step; keep one edge per state",
+    )
     for edge in step.edges:
-        if edge.state in seen_states:
-            found.append(
-                Diagnostic(
-                    edge.span,
-                    f"state {edge.state} appears twice in the returns of step {step.name}",
-                    "each state leads to exactly one next step; keep one edge per state",
-                )
-            )
-        seen_states.add(edge.state)
         if edge.target == DONE or edge.target in step_names:
             continue
         message = (
@@ -177,15 +163,9 @@ def _check_step(
                 f"did you mean {close[0]}?" if close else f"define step {edge.target} or go to done"
             )
         found.append(Diagnostic(edge.target_span, message, hint))
-    seen_args: set[str] = set()
-    for arg in step.args:
-        if arg.name in seen_args:
-            found.append(
-                Diagnostic(
-                    arg.span,
-                    f"arg {arg.name} is given twice in step {step.name}",
-                    "give each argument once",
-                )
-            )
-        seen_args.add(arg.name)
+    found += _repeats(
+        ((arg.name, arg.span) for arg in step.args),
+        lambda name: f"arg {name} is given twice in step {step.name}",
+        "give each argument once",
+    )
     return found
