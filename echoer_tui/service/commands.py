@@ -395,14 +395,18 @@ def parse_args(text: str, syntax: str = _RUN_SYNTAX) -> dict[str, str | int]:
     return out
 
 
+def _flowrun_name(args: list[str], verb: str) -> str:
+    """The run of `VERB [flowrun] <name>`: the kind word may be left out, as in the original."""
+    if len(args) == 1:
+        return _name(args[0])
+    _expect(args, 2, f"{verb} flowrun <name>")
+    normalize_kind(args[0], verb, ("flowrun",))
+    return _name(args[1])
+
+
 def _run_op(verb: str) -> _Parser:
     def parse(args: list[str], _text: str) -> Command:
-        syntax = f"{verb} flowrun <name>"
-        if len(args) == 1:
-            return RunOperation(RUN_OPS[verb], _name(args[0]))
-        _expect(args, 2, syntax)
-        normalize_kind(args[0], verb, ("flowrun",))
-        return RunOperation(RUN_OPS[verb], _name(args[1]))
+        return RunOperation(RUN_OPS[verb], _flowrun_name(args, verb))
 
     return parse
 
@@ -433,11 +437,7 @@ def _ack(args: list[str], text: str) -> Command:
 
 
 def _watch(args: list[str], _text: str) -> Command:
-    if len(args) == 1:
-        return Watch(_name(args[0]))
-    _expect(args, 2, "watch flowrun <name>")
-    normalize_kind(args[0], "watch", ("flowrun",))
-    return Watch(_name(args[1]))
+    return Watch(_flowrun_name(args, "watch"))
 
 
 def _events(args: list[str], _text: str) -> Command:
