@@ -10,7 +10,10 @@ re-run from the selected step, ack the waiting step by hand and export the graph
 from __future__ import annotations
 
 import json
+import math
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from echoer_tui.engine.delay_queue import TIMER_KIND
 from echoer_tui.engine.transitions import StepDef, declared_states
 from echoer_tui.errors import EchoerError
 from echoer_tui.messages import EventsFiltered, StoreChanged
@@ -31,6 +35,7 @@ from echoer_tui.model.export import Graph, export
 from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
 from echoer_tui.service.facade import Workbench
+from echoer_tui.storage.repository import Change
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
 from echoer_tui.widgets.footer import WorkbenchFooter
 
@@ -74,6 +79,38 @@ def step_views(
     if current == DONE:
         views[DONE] = StepView("done")
     return views, frozenset(taken)
+
+
+def with_retries(
+    views: dict[str, StepView],
+    attempts: list[dict[str, Any]],
+    timers: Mapping[str, Mapping[str, Any]],
+) -> dict[str, StepView]:
+    """`views` with the steps whose attempt waits in the delay queue for a dispatch
+    retry marked `retrying`, with their retry count and when the next try is due.
+
+    `timers` are the pending `retry` timers of the run (name → spec {due, attempt})."""
+    by_attempt = {str(a["metadata"]["name"]): a.get("spec") or {} for a in attempts}
+    due: dict[str, float] = {}
+    for spec in timers.values():
+        attempt = by_attempt.get(str(spec.get("attempt", "")))
+        if attempt is None or (attempt.get("response") or {}).get("state"):
+            continue  # answered meanwhile: the timer's delete is on its way
+        step = str(attempt.get("step_name", ""))
+        due[step] = min(float(spec.get("due", 0.0)), due.get(step, math.inf))
+    out = dict(views)
+    for step, when in due.items():
+        view = out.get(step, StepView())
+        retries = max(
+            (
+                int(s.get("retry_count", 0))
+                for s in by_attempt.values()
+                if s.get("step_name") == step
+            ),
+            default=0,
+        )
+        out[step] = replace(view, status="retrying", retries=retries, next_try=when)
+    return out
 
 
 def _clock(seconds: Any) -> str:
@@ -126,6 +163,9 @@ class GraphScreen(Screen[None]):
         self.run: dict[str, Any] | None = None
         self.attempts: list[dict[str, Any]] = []
         self._generation = 0
+        self._retry_timers: dict[str, dict[str, Any]] = {}
+        """Pending `retry` timers of every run seen in the store's changes (name → spec):
+        the facade lists no timers, so the countdown starts with the first one seen."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -146,6 +186,7 @@ class GraphScreen(Screen[None]):
         self.query_one("#runs", OptionList).border_title = "Runs"
         self.query_one("#attempts-pane").border_title = "Attempts"
         self.query_one("#graph").focus()
+        self.set_interval(1.0, self._count_down)
         self.load_runs()
         if self.run_name:
             self.load_run()
@@ -199,6 +240,7 @@ class GraphScreen(Screen[None]):
             return
         graph_widget = self.query_one("#graph", FlowGraph)
         views, taken = step_views(self.run, self.attempts)
+        views = with_retries(views, self.attempts, self._timers_of_run())
         graph = Graph.from_resource(self.run)
         graph_widget.show(graph, views, taken)
         layout = graph_widget.graph_layout
@@ -232,12 +274,38 @@ class GraphScreen(Screen[None]):
         self.query_one("#graph").focus()
 
     # Live.
+    def _timers_of_run(self) -> dict[str, dict[str, Any]]:
+        return {n: t for n, t in self._retry_timers.items() if t.get("run") == self.run_name}
+
+    def _count_down(self) -> None:
+        """Each second: restyle (never re-lay out) the boxes of steps waiting to retry."""
+        if self.run is not None and self._timers_of_run():
+            self.query_one("#graph", FlowGraph).restyle()
+
+    def _follow_timers(self, changes: Sequence[Change]) -> bool:
+        """Keep the pending retry timers; True when one of the shown run's changed."""
+        ours = False
+        for change in changes:
+            if change.kind != TIMER_KIND:
+                continue
+            spec = (change.resource or {}).get("spec") or {}
+            if change.op == "delete":
+                gone = self._retry_timers.pop(change.name, None)
+                ours |= gone is not None and gone.get("run") == self.run_name
+            elif spec.get("op") == "retry":
+                self._retry_timers[change.name] = dict(spec)
+                ours |= spec.get("run") == self.run_name
+        return ours
+
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
+        timers_moved = self._follow_timers(message.changes)
         if message.reset:
             self.load_runs()
             self.load_run()
             return
+        if timers_moved and self.run is not None:
+            self._redraw()
         known = self._known_runs()
         reload_runs = ours = deleted = False
         for change in message.changes:

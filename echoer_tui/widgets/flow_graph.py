@@ -7,6 +7,8 @@ grid, not a new layout. Only the visible lines are turned into strips.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,6 +35,9 @@ STYLES: dict[str, Style] = {
     "taken": Style(color="cyan", bold=True),
     "label": Style(color="white"),
     "selected": Style(reverse=True, bold=True),
+    "retrying": Style(color="magenta", bold=True),
+    "warning": Style(color="yellow"),
+    "error": Style(color="red"),
 }
 
 
@@ -41,9 +46,15 @@ class StepView:
     """What the graph shows about one step of a run."""
 
     status: str = "idle"
-    """idle, current, done or failed."""
+    """idle, current, done or failed; retrying (waiting in the delay queue); warning or
+    error (a lint finding in the editor's preview)."""
     attempts: int = 0
     last_state: str = ""
+    retries: int = 0
+    """Dispatch retries of the step's attempt so far."""
+    next_try: float | None = None
+    """When the next dispatch retry is due (epoch seconds): the box counts down to it."""
+    note: str = ""
 
 
 class FlowGraph(ScrollView, can_focus=True):
@@ -138,13 +149,24 @@ class FlowGraph(ScrollView, can_focus=True):
     def _status_text(self, name: str, width: int) -> str:
         view = self._views.get(name, StepView())
         parts = []
-        if view.attempts:
-            parts.append(f"×{view.attempts}")
-        if view.status == "current":
-            parts.append("running")
-        if view.last_state:
-            parts.append(view.last_state)
+        if view.next_try is not None:
+            # Counted down by `restyle()` each second: the due time is fixed, the text is not.
+            seconds = max(0, math.ceil(view.next_try - time.time()))
+            parts.append(f"↻{view.retries} in {seconds}s")
+        else:
+            if view.attempts:
+                parts.append(f"×{view.attempts}")
+            if view.status == "current":
+                parts.append("running")
+            if view.last_state:
+                parts.append(view.last_state)
+        if view.note:
+            parts.append(view.note)
         return (" " + " ".join(parts))[:width].ljust(width)
+
+    def restyle(self) -> None:
+        """Redraw the status lines (a countdown moved) without laying anything out."""
+        self._restyle()
 
     def _restyle(self) -> None:
         canvas = self._canvas

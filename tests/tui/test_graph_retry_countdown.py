@@ -1,0 +1,55 @@
+"""A step whose dispatch fails waits in the delay queue: its box on the graph shows the
+retry count and counts the seconds to the next try down, live."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from echoer_tui.screens.graph import GraphScreen
+from echoer_tui.service.facade import Workbench
+from echoer_tui.widgets.flow_graph import FlowGraph
+
+from .conftest import opened_on, until
+
+FSL = """action refused
+    addr = "http://127.0.0.1:{port}/refused";
+    method = http;
+    args = (str project);
+    return = (SUCCESS | FAIL);
+    retry = 3;
+action_end
+/
+flow_run retrying
+    step A => (SUCCESS->done | FAIL->done) {{ action = "refused"; args = (project="p"); }};
+flow_run_end
+/
+"""
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a dispatch to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def countdown(screen: GraphScreen, retry: int) -> int | None:
+    """The seconds box A shows before retry `retry`, if it shows that retry."""
+    text = "\n".join(screen.query_one("#graph", FlowGraph).text_lines())
+    found = re.search(rf"↻{retry} in (\d+)s", text)
+    return int(found.group(1)) if found else None
+
+
+async def test_a_step_waiting_to_retry_counts_down_to_its_next_try(workbench: Workbench) -> None:
+    async with opened_on(workbench, GraphScreen, "retrying") as (_app, pilot, screen):
+        replies = await workbench.apply_fsl(FSL.format(port=closed_port()))
+        assert [r.render() for r in replies] == ["OK", "OK"]
+        # Retry 3 waits 4 s (1 s base, doubled per retry): long enough to see it tick.
+        await until(pilot, lambda: countdown(screen, 3) is not None, timeout=15)
+        first = countdown(screen, 3)
+        assert first is not None and first >= 1
+        await until(pilot, lambda: countdown(screen, 3) == first - 1, timeout=5)
+        # The attempt behind the countdown is the one whose dispatches were refused.
+        retrying = [a["spec"] for a in screen.attempts if a["spec"]["retry_count"] == 3]
+        assert retrying and retrying[-1]["last_err"]
