@@ -12,6 +12,7 @@ BENCHES = [
     "bench.bench_load",
     "bench.bench_reliability",
     "bench.bench_scale",
+    "bench.bench_tui",
 ]
 
 
