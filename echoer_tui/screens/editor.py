@@ -3,7 +3,8 @@
 Submitting works as in the `>` shell: a line ending in `/` submits the statement
 above it, Ctrl+Enter (or F5 / Ctrl+R where the terminal does not send Ctrl+Enter)
 submits the statement under the cursor or the selection; the reply pane answers
-`OK`, `R|` or `E|` as the shell does.
+`OK`, `R|` or `E|` as the shell does. F9 opens a side panel that draws the flow
+under the cursor as a graph, with its lint findings, as you type.
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ from textual.widgets import OptionList, RichLog, Static, TextArea
 from textual.widgets.option_list import Option
 
 from echoer_tui.errors import EchoerError
-from echoer_tui.fsl import CompletionContext, completion_context, format_text
-from echoer_tui.fsl.ast import DONE
+from echoer_tui.fsl import CompletionContext, IncrementalParser, completion_context, format_text
+from echoer_tui.fsl.ast import DONE, ActionDecl, FlowDecl, FlowRunDecl
+from echoer_tui.messages import StoreChanged
 from echoer_tui.service.facade import Reply, Workbench
+from echoer_tui.widgets.flow_preview import FlowPreview
 from echoer_tui.widgets.footer import WorkbenchFooter
 from echoer_tui.widgets.fsl_editor import FlowEditor, statements_of
 
 VALIDATE_DELAY = 0.3
 """Seconds of quiet typing before the document is validated again."""
+
+PREVIEW_DELAY = 0.15
+"""Seconds of quiet typing (or cursor moves) before the graph preview is redrawn."""
 
 
 STARTER = """\
@@ -52,6 +58,7 @@ class EditorScreen(Screen[None]):
         Binding("ctrl+s", "save_file", "Save"),
         Binding("ctrl+f", "format", "Fmt"),
         Binding("ctrl+space,ctrl+n", "complete", "Complete"),
+        Binding("f9", "toggle_preview", "Preview"),
         Binding("escape", "close_completion", "Close", show=False),
     ]
 
@@ -66,12 +73,17 @@ class EditorScreen(Screen[None]):
         self._submissions: asyncio.Queue[str] = asyncio.Queue()
         self.replies: list[Reply] = []
         """Every reply so far, in submission order (the reply pane shows them)."""
+        self._parser = IncrementalParser()
+        self._preview_timer: Timer | None = None
+        self._stored_returns: dict[str, tuple[str, ...]] = {}
+        """Return states of the actions in the store, by name (for the preview's lint)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-pane"):
             yield FlowEditor(STARTER, id="editor")
             yield OptionList(id="completion")
             yield Static("", id="editor-status")
+        yield FlowPreview(id="preview")
         yield RichLog(id="replies", wrap=True, markup=False, max_lines=2000)
         yield WorkbenchFooter()
 
@@ -82,6 +94,7 @@ class EditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#completion").display = False
+        self.query_one("#preview").display = False
         editor = self.query_one("#editor", FlowEditor)
         editor.move_cursor(editor.document.end)
         editor.focus()
@@ -99,6 +112,7 @@ class EditorScreen(Screen[None]):
         if self._validate_timer is not None:
             self._validate_timer.stop()
         self._validate_timer = self.set_timer(VALIDATE_DELAY, self._validate_now)
+        self._schedule_preview()
 
     def _validate_now(self) -> None:
         self._generation += 1
@@ -117,6 +131,78 @@ class EditorScreen(Screen[None]):
     @on(TextArea.SelectionChanged, "#editor")
     def _moved(self) -> None:
         self._show_status()
+        self._schedule_preview()
+
+    # The graph preview.
+    @property
+    def preview(self) -> FlowPreview:
+        return self.query_one("#preview", FlowPreview)
+
+    def action_toggle_preview(self) -> None:
+        preview = self.preview
+        preview.display = not preview.display
+        if preview.display:
+            self.load_action_returns()
+            self._preview_now()
+
+    def _schedule_preview(self) -> None:
+        if not self.preview.display:
+            return
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, self._preview_now)
+
+    def _preview_now(self) -> None:
+        """Draw the flow or flow_run statement under the cursor (or the nearest one above
+        it) as the document parses now, nothing submitted."""
+        document = self._parser.update(self.editor.text)
+        offset = self._cursor_offset()
+        flows = [s for s in document.statements if isinstance(s, FlowDecl | FlowRunDecl)]
+        under = [s for s in flows if s.span.start <= offset <= s.span.end]
+        above = [s for s in flows if s.span.start <= offset]
+        candidates = under or above
+        if not candidates:
+            self.preview.show_nothing()
+            return
+        decl = candidates[-1]
+        returns = dict(self._stored_returns)
+        # The document's own actions are what will be submitted with the flow.
+        returns.update(
+            {
+                a.name: tuple(r.name for r in a.returns)
+                for a in document.statements
+                if isinstance(a, ActionDecl)
+            }
+        )
+        self.preview.show(decl, returns)
+
+    def _cursor_offset(self) -> int:
+        row, col = self.editor.cursor_location
+        lines = self.editor.text.split("\n")
+        return sum(len(line) + 1 for line in lines[:row]) + col
+
+    @work(exclusive=True, group="preview-actions", exit_on_error=False)
+    async def load_action_returns(self) -> None:
+        try:
+            actions = await self.workbench.list("action")
+        except EchoerError as error:
+            self.notify(f"graph preview: {error.message}", severity="warning")
+            return
+        self._stored_returns = {
+            str(a["metadata"]["name"]): tuple(
+                str(s) for s in (a.get("spec") or {}).get("return_states") or ()
+            )
+            for a in actions
+        }
+        if self.preview.display:
+            self._preview_now()
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        if self.preview.display and (
+            message.reset or any(c.kind == "action" for c in message.changes)
+        ):
+            self.load_action_returns()
 
     def _show_status(self) -> None:
         editor = self.editor
@@ -223,10 +309,7 @@ class EditorScreen(Screen[None]):
 
     def _completion_context(self) -> CompletionContext:
         editor = self.editor
-        row, col = editor.cursor_location
-        lines = editor.text.split("\n")
-        offset = sum(len(line) + 1 for line in lines[:row]) + col
-        return completion_context(editor.text, offset)
+        return completion_context(editor.text, self._cursor_offset())
 
     # Completion: the FSL package says what fits at the cursor; names come from the store.
     def completions(self) -> list[str]:
