@@ -338,6 +338,41 @@ class Engine:
 
         return await self._ledger.transact(run, work)
 
+    async def set_breakpoint(self, run: str, step: str, on: bool = True) -> dict[str, Any]:
+        """Mark (or, with `on` False, unmark) `step`: the run holds before each entry of it.
+
+        The mark lives in the run's spec, so it outlives a restart; a run already held
+        there stays held until continued.
+        """
+
+        async def work() -> Any:
+            flowrun = await self._ledger.load_run(run)
+            spec = flowrun.spec
+            if spec.current_state in FINISHED_STATES:
+                raise InvalidOperationError(
+                    f"flow run {run} has finished ({spec.current_state}); "
+                    "a breakpoint would never be reached"
+                )
+            try:
+                find_step(spec, step)
+            except NotFoundError as error:
+                raise NotFoundError(f"flow run {run}: {error.message}", field="step") from None
+            marked = step in spec.breakpoints
+            if marked == on:
+                raise InvalidOperationError(
+                    f"step {step} of flow run {run} "
+                    + ("already has a breakpoint" if on else "has no breakpoint")
+                )
+            change = self._ledger.begin(flowrun)
+            if on:
+                spec.breakpoints.append(step)
+            else:
+                spec.breakpoints.remove(step)
+            change.note(f"breakpoint {'set' if on else 'cleared'} before step {step}")
+            return await self._ledger.commit(change)
+
+        return await self._ledger.transact(run, work)
+
     async def stop(self, run: str) -> dict[str, Any]:
         """End the run for good (it can still be re-run from a step)."""
 

@@ -48,8 +48,10 @@ class StepMachine:
         attempt = new_attempt(change.run, step, change.now)
         enter(change.run.spec, step.name, trigger)
         change.touch(attempt)
-        change.dispatch.append(attempt.name)
-        if self._ledger.claims is not None:
+        held = step.name in change.run.spec.breakpoints
+        if not held:
+            change.dispatch.append(attempt.name)
+        if self._ledger.claims is not None and not held:
             # In-flight work is a timer: if this process dies before the dispatch is
             # recorded, another one claims the entry once the lease time has passed.
             change.timers_added.append(
@@ -63,6 +65,13 @@ class StepMachine:
             attempt=attempt,
             state=step.name,
         )
+        if held:
+            # A breakpoint is a pause taken at step entry: the attempt waits unsent, and
+            # `continue` (Engine.resume) sends it without entering the step again.
+            enter(change.run.spec, SUSPEND, "breakpoint")
+            change.note(
+                f"held at breakpoint before step {step.name}", attempt=attempt, state=SUSPEND
+            )
 
     async def end_attempt(
         self,

@@ -162,6 +162,8 @@ class FlowRunSpec:
     """uuid of the attempt the run waits on, "" when none."""
     attempts: int = 0
     """How many step attempts this run has made; attempt resources are `<run>.<step>.<n>`."""
+    breakpoints: list[str] = field(default_factory=list)
+    """Steps the run holds before (suspended, the attempt made but not sent) until continued."""
 
 
 @dataclass(slots=True)
