@@ -24,6 +24,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("line ending in /", "submit the statement above it"),
             ("Ctrl+Enter / F5 / Ctrl+R", "submit the statement under the cursor or the selection"),
+            ("F8", "submit the whole document"),
+            ("F9", "graph preview of the statement under the cursor, with lint findings"),
             ("Ctrl+Space / Ctrl+N", "complete keyword, action or step name"),
             ("Ctrl+F", "format (fmt)"),
             ("Ctrl+O / Ctrl+S", "open / save an .fsl file"),
