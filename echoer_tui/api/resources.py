@@ -17,9 +17,10 @@ from echoer_tui.api.body import FSL_BODY
 from echoer_tui.api.errors import NameConflictError
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, QueryParam, path_param
 from echoer_tui.api.schemas import RESOURCE, RESOURCE_LIST
-from echoer_tui.errors import NotFoundError, TranslationError
+from echoer_tui.errors import EchoerError, NotFoundError, TranslationError
 from echoer_tui.fsl.ast import Diagnostic
 from echoer_tui.model.translate import NAME_TAKEN, RESOURCE_KIND
+from echoer_tui.storage.repository import summary_of
 
 CREATABLE = ("action", "flow", "flowrun")
 DELETABLE = ("action", "flow", "flowrun")
@@ -29,6 +30,12 @@ FSL_KEYWORDS = {kind: keyword for keyword, kind in RESOURCE_KIND.items()}
 LIST_QUERY = (
     QueryParam("metadata.name", "only the resource with exactly this name (as the original)"),
     QueryParam("prefix", "only resources whose name starts with this"),
+    QueryParam(
+        "fields",
+        "`summary`: each resource with its metadata and only the spec fields a list "
+        "shows (a flow run's states and last error, not its steps)",
+        schema={"type": "string", "enum": ["summary"]},
+    ),
 )
 RUN_FILTER = QueryParam("flowrun", "only the step attempts or events of this flow run")
 
@@ -69,6 +76,12 @@ def _read_endpoints(ctx: ApiContext, kind: str) -> list[Endpoint]:
         exact = request.query_params.get("metadata.name")
         prefix = request.query_params.get("prefix", "")
         run = request.query_params.get("flowrun") if by_run else None
+        fields = request.query_params.get("fields")
+        if fields not in (None, "summary"):
+            raise EchoerError(
+                f"fields={fields!r} is not known; the only choice is fields=summary",
+                field="fields",
+            )
         items: list[dict[str, Any]]
         if run is not None:
             await ctx.workbench.get("flowrun", run)
@@ -77,6 +90,10 @@ def _read_endpoints(ctx: ApiContext, kind: str) -> list[Endpoint]:
             else:
                 items = await ctx.workbench.events(run)
             items = [r for r in items if r["metadata"]["name"].startswith(prefix)]
+            if fields:
+                items = [summary_of(r) for r in items]
+        elif fields:
+            items = await ctx.workbench.summaries(kind, prefix)
         else:
             items = await ctx.workbench.list(kind, prefix)
         if exact:

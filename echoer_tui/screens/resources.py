@@ -209,7 +209,8 @@ class ResourcesScreen(Screen[None]):
         self._load_generation += 1
         generation = self._load_generation
         kind, prefix = self.kind, self.filter_text
-        resources = await self.workbench.list(kind)
+        # Summaries: the rows need a few spec fields, not whole documents (10,000 runs).
+        resources = await self.workbench.summaries(kind)
         if generation != self._load_generation:
             return
         table = self.query_one("#table", ResourceList)

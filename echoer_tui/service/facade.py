@@ -104,6 +104,10 @@ class Workbench(Protocol):
     async def list(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
         """Resources of a kind, by name."""
 
+    async def summaries(self, kind: str, prefix: str = "") -> builtins.list[dict[str, Any]]:
+        """Resources of a kind, by name, each with its metadata and only the spec fields
+        a list shows (`storage.repository.summary_of`): cheap for 10,000 runs."""
+
     async def count(self, kind: str) -> int:
         """How many resources of a kind exist."""
 

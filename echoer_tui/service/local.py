@@ -387,6 +387,9 @@ class LocalWorkbench:
     async def list(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
         return redact(await self._repo.list(Query(_kind(kind), prefix=prefix)))
 
+    async def summaries(self, kind: str, prefix: str = "") -> builtins.list[dict[str, Any]]:
+        return redact(await self._repo.summaries(Query(_kind(kind), prefix=prefix)))
+
     async def count(self, kind: str) -> int:
         return await self._repo.count(_kind(kind))
 

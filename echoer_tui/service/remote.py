@@ -231,8 +231,15 @@ class RemoteWorkbench:
             self._names[kind] = [r["metadata"]["name"] for r in items]
         return items
 
+    async def summaries(self, kind: str, prefix: str = "") -> builtins.list[dict[str, Any]]:
+        params = {"fields": "summary", **({"prefix": prefix} if prefix else {})}
+        items: list[dict[str, Any]] = await self._call("GET", f"/{_seg(kind)}", params=params)
+        if not prefix:
+            self._names[kind] = [r["metadata"]["name"] for r in items]
+        return items
+
     async def count(self, kind: str) -> int:
-        return len(await self.list(kind))
+        return len(await self.summaries(kind))
 
     async def delete(self, kind: str, name: str) -> None:
         await self._call("DELETE", f"/{_seg(kind)}/{_seg(name)}")

@@ -41,7 +41,15 @@ import orjson
 
 from echoer_tui.errors import ConflictError, NotFoundError, StaleWriteError, StoreError
 from echoer_tui.model.resources import new_uuid
-from echoer_tui.storage.repository import Change, Delete, Put, Query, Resource, Write
+from echoer_tui.storage.repository import (
+    Change,
+    Delete,
+    Put,
+    Query,
+    Resource,
+    Write,
+    summary_of,
+)
 
 WATCH_BACKLOG = 10_000
 """How many recent changes `watch(since=…)` and lagging watchers can replay."""
@@ -67,10 +75,17 @@ class Stored(NamedTuple):
     uuid: str
     created_time: Any
     labels: tuple[tuple[str, Any], ...]
+    head: bytes
+    """The JSON bytes of the resource's `summary_of`, kept so a list reads no spec."""
 
     def resource(self) -> Resource:
         """A fresh, private copy of the resource."""
         loaded: Resource = orjson.loads(self.blob)
+        return loaded
+
+    def summary(self) -> Resource:
+        """A fresh, private copy of the resource's summary."""
+        loaded: Resource = orjson.loads(self.head)
         return loaded
 
     def has_labels(self, wanted: Mapping[str, Any]) -> bool:
@@ -78,11 +93,11 @@ class Stored(NamedTuple):
 
     @classmethod
     def of(cls, resource: Resource) -> Stored:
-        return cls.of_meta(orjson.dumps(resource), resource["metadata"])
+        return cls.of_meta(orjson.dumps(resource), resource["metadata"], resource.get("spec"))
 
     @classmethod
-    def of_meta(cls, blob: bytes, meta: dict[str, Any]) -> Stored:
-        """The entry for `blob`, whose parsed metadata is `meta`."""
+    def of_meta(cls, blob: bytes, meta: dict[str, Any], spec: Any) -> Stored:
+        """The entry for `blob`, whose parsed metadata is `meta` and spec `spec`."""
         labels = meta.get("labels")
         return cls(
             blob,
@@ -90,6 +105,7 @@ class Stored(NamedTuple):
             str(meta.get("uuid") or ""),
             meta.get("created_time"),
             tuple(labels.items()) if isinstance(labels, dict) else (),
+            orjson.dumps(summary_of({"metadata": meta, "spec": spec})),
         )
 
 
@@ -169,6 +185,13 @@ class MemoryStore(CommitStore):
         return found.resource() if found is not None else None
 
     async def list(self, query: Query) -> builtins.list[Resource]:
+        return [found.resource() for found in self._select(query)]
+
+    async def summaries(self, query: Query) -> builtins.list[Resource]:
+        return [found.summary() for found in self._select(query)]
+
+    def _select(self, query: Query) -> builtins.list[Stored]:
+        """The entries `query` selects, by name."""
         table = self._data.get(query.kind, {})
         out = []
         for name in sorted(table):
@@ -177,7 +200,7 @@ class MemoryStore(CommitStore):
             found = table[name]
             if query.labels and not found.has_labels(query.labels):
                 continue
-            out.append(found.resource())
+            out.append(found)
         return out
 
     async def count(self, kind: str) -> int:
@@ -225,7 +248,8 @@ class MemoryStore(CommitStore):
                             f"the write was based on {expected})"
                         )
                 _stamp(meta, expected, now, current)
-                entry = Stored.of_meta(encode_resource(write.resource, meta), meta)
+                blob = encode_resource(write.resource, meta)
+                entry = Stored.of_meta(blob, meta, write.resource.get("spec"))
                 batch[key] = entry
                 seq += 1
                 changes.append(Logged(seq, "put", kind, name, entry))

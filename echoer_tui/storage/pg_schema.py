@@ -163,6 +163,23 @@ WHERE kind = %(kind)s
 ORDER BY name
 """
 
+SUMMARY_SELECT = """
+SELECT jsonb_build_object(
+  'metadata', doc -> 'metadata',
+  'spec', COALESCE(
+    (SELECT jsonb_object_agg(key, value) FROM jsonb_each(
+       CASE jsonb_typeof(doc -> 'spec') WHEN 'object' THEN doc -> 'spec' ELSE '{}'::jsonb END)
+     WHERE key = ANY(%(fields)s::text[])),
+    '{}'::jsonb))::text"""
+"""A resource's summary (storage.repository.summary_of), built in the database so only
+the metadata and a few spec fields cross the wire and get decoded."""
+
+SUMMARY_OF = {
+    statement: statement.replace("\nSELECT doc::text", SUMMARY_SELECT, 1)
+    for statement in (LIST, LIST_PREFIX, LIST_LABELS)
+}
+"""For each LIST statement, the same selection answering summaries."""
+
 COUNT = "SELECT count(*) FROM echoer_resource WHERE kind = %s"
 
 CHANGES_AFTER = """

@@ -59,7 +59,15 @@ from echoer_tui.storage.memory import (
     checked_metadata,
     encode_resource,
 )
-from echoer_tui.storage.repository import Change, Delete, Put, Query, Resource, Write
+from echoer_tui.storage.repository import (
+    SUMMARY_SPEC,
+    Change,
+    Delete,
+    Put,
+    Query,
+    Resource,
+    Write,
+)
 from echoer_tui.storage.urls import redact_url
 
 CONNECT_TIMEOUT = 10
@@ -291,6 +299,13 @@ class PostgresStore(CommitStore):
         statement, params = _list_statement(query)
         async with self._connection() as conn:
             rows = await (await conn.execute(statement, params)).fetchall()
+        return [_doc(row[0]) for row in rows]
+
+    async def summaries(self, query: Query) -> builtins.list[Resource]:
+        statement, params = _list_statement(query)
+        params["fields"] = list(SUMMARY_SPEC.get(query.kind, ()))
+        async with self._connection() as conn:
+            rows = await (await conn.execute(q.SUMMARY_OF[statement], params)).fetchall()
         return [_doc(row[0]) for row in rows]
 
     async def count(self, kind: str) -> int:

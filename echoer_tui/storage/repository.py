@@ -66,6 +66,28 @@ class Query:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
+SUMMARY_SPEC: Mapping[str, tuple[str, ...]] = {
+    "action": ("endpoints", "return_states"),
+    "flow": ("steps",),
+    "flowrun": ("current_state", "last_state", "last_err"),
+    "step": ("flow_id", "step_name", "response", "retry_count"),
+    "event": ("time", "resource_kind", "resource_name", "message"),
+}
+"""The spec fields a list of each kind shows (the resource browser's columns); a
+summary holds the whole metadata and only these, so listing 10,000 flow runs does not
+decode every step of every run. Other kinds summarize to their metadata alone."""
+
+
+def summary_of(resource: Resource) -> Resource:
+    """`resource` as `summaries()` answers it: its metadata and its kind's SUMMARY_SPEC
+    fields of its spec (those it has). Shares the values of `resource`, copies nothing."""
+    meta = resource["metadata"]
+    spec = resource.get("spec")
+    fields = SUMMARY_SPEC.get(meta.get("kind"), ())
+    picked = {key: spec[key] for key in fields if key in spec} if isinstance(spec, dict) else {}
+    return {"metadata": meta, "spec": picked}
+
+
 @runtime_checkable
 class Repository(Protocol):
     """get, list, put with version check, delete, atomic commit, and watch."""
@@ -75,6 +97,10 @@ class Repository(Protocol):
 
     async def list(self, query: Query) -> list[Resource]:
         """Matching resources sorted by name."""
+
+    async def summaries(self, query: Query) -> builtins.list[Resource]:
+        """What `list(query)` selects, each as its `summary_of` (metadata + a few spec
+        fields), without decoding whole documents."""
 
     async def count(self, kind: str) -> int:
         """How many resources of a kind are stored."""

@@ -103,7 +103,7 @@ def _read_our_layout(kind: str, data: bytes) -> Snapshot | None:
                 or name in entries
             ):
                 return None  # the slow path says exactly what is wrong
-            entries[name] = Stored.of_meta(blob, meta)
+            entries[name] = Stored.of_meta(blob, meta, resource.get("spec"))
         tail = orjson.loads(b"{" + lines[-2][2:])
     except orjson.JSONDecodeError:
         return None
