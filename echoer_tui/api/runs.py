@@ -7,17 +7,28 @@ shape here and handed to the engine, which decides what the ack means (and answe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 
-from echoer_tui.api.body import ACK_BODY, MANUAL_ACK_BODY, RERUN_BODY, RUN_FLOW_BODY
+from echoer_tui.api.body import (
+    ACK_BODY,
+    MANUAL_ACK_BODY,
+    RERUN_BODY,
+    RUN_FLOW_BODY,
+    TEXT,
+    obj,
+)
 from echoer_tui.api.routing import ApiContext, Endpoint, JsonResponse, path_param
 from echoer_tui.api.schemas import OBJECT, RESOURCE
 from echoer_tui.errors import NoEngineError, NotFoundError
 from echoer_tui.service.facade import RunArgs
 
-RUN_OPERATIONS = ("pause", "continue", "stop", "rerun", "ack")
+RUN_OPERATIONS = ("pause", "continue", "stop", "rerun", "ack", "break", "unbreak")
 """What `POST /flowrun/{name}/<operation>` can do."""
+
+BREAKPOINT_BODY = obj({"step": {**TEXT, "description": "step the run holds before"}}, ("step",))
 
 
 def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
@@ -42,6 +53,14 @@ def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
         name = path_param(request, "name")
         body = await ctx.body(request, RERUN_BODY)
         return JsonResponse(await wb.rerun(name, body["step"]))
+
+    def breakpoint_op(on: bool) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            name = path_param(request, "name")
+            body = await ctx.body(request, BREAKPOINT_BODY)
+            return JsonResponse(await wb.set_breakpoint(name, body["step"], on))
+
+        return handle
 
     async def manual_ack(request: Request) -> Response:
         name = path_param(request, "name")
@@ -106,6 +125,24 @@ def run_endpoints(ctx: ApiContext) -> list[Endpoint]:
             "flowrun",
             body=MANUAL_ACK_BODY,
             answer=OBJECT,
+        ),
+        Endpoint(
+            "POST",
+            f"{run}/break",
+            breakpoint_op(True),
+            "Hold the run before each entry of a step (until continued)",
+            "flowrun",
+            body=BREAKPOINT_BODY,
+            answer=RESOURCE,
+        ),
+        Endpoint(
+            "POST",
+            f"{run}/unbreak",
+            breakpoint_op(False),
+            "Remove a step's breakpoint",
+            "flowrun",
+            body=BREAKPOINT_BODY,
+            answer=RESOURCE,
         ),
         Endpoint(
             "POST",

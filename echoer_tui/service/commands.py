@@ -113,6 +113,15 @@ class Ack:
 
 
 @dataclass(frozen=True, slots=True)
+class Breakpoint:
+    """`break|unbreak <flowrun>.<step>`: mark a step the run holds before, or unmark it."""
+
+    run: str
+    step: str
+    on: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Watch:
     run: str
 
@@ -150,6 +159,7 @@ Command = (
     | RunOperation
     | Rerun
     | Ack
+    | Breakpoint
     | Watch
     | Events
     | Load
@@ -195,6 +205,12 @@ COMMANDS: tuple[CommandInfo, ...] = (
         "ack <flowrun>.<step> <STATE> [data]",
         "answer a waiting step by hand, as its action would",
     ),
+    CommandInfo(
+        "break",
+        "break <flowrun>.<step>",
+        "hold the run before each entry of a step, until continued",
+    ),
+    CommandInfo("unbreak", "unbreak <flowrun>.<step>", "remove a step's breakpoint"),
     CommandInfo("watch", "watch flowrun <name>", "print each transition of a run as it happens"),
     CommandInfo("events", "events [<flowrun>]", "what happened, oldest first"),
     CommandInfo("load", "load <file.fsl>", "apply every statement of an FSL file"),
@@ -422,18 +438,33 @@ def _rerun(args: list[str], _text: str) -> Command:
     return Rerun(_name(args[1]), _name(args[3]))
 
 
+def _run_step(word: str, syntax: str) -> tuple[str, str]:
+    """(run, step) of a `<flowrun>.<step>` word; the step is after the last dot."""
+    target = _name(word)
+    run, dot, step = target.rpartition(".")
+    if not dot or not run or not step:
+        raise CommandError(f"expected <flowrun>.<step>, got {target!r} (as in `{syntax}`)")
+    return run, step
+
+
 def _ack(args: list[str], text: str) -> Command:
     syntax = "ack <flowrun>.<step> <STATE> [data]"
     if len(args) < 2:
         raise CommandError(f"expected `{syntax}`")
-    target = _name(args[0])
-    run, dot, step = target.rpartition(".")
-    if not dot or not run or not step:
-        raise CommandError(f"expected <flowrun>.<step>, got {target!r} (as in `{syntax}`)")
+    run, step = _run_step(args[0], syntax)
     # The data is the rest of the line as typed (JSON keeps its spaces).
     head = re.match(r"\s*\S+\s+\S+\s+\S+\s*", text)
     data = text[head.end() :].strip() if head and len(args) > 2 else ""
     return Ack(run, step, unquote(args[1]), unquote(data) if len(args) == 3 else data)
+
+
+def _breakpoint(verb: str) -> _Parser:
+    def parse(args: list[str], _text: str) -> Command:
+        syntax = f"{verb} <flowrun>.<step>"
+        _expect(args, 1, syntax)
+        return Breakpoint(*_run_step(args[0], syntax), on=verb == "break")
+
+    return parse
 
 
 def _watch(args: list[str], _text: str) -> Command:
@@ -485,6 +516,8 @@ _PARSERS: dict[str, _Parser] = {
     "stop": _run_op("stop"),
     "rerun": _rerun,
     "ack": _ack,
+    "break": _breakpoint("break"),
+    "unbreak": _breakpoint("unbreak"),
     "watch": _watch,
     "events": _events,
     "load": _load,

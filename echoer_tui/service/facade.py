@@ -129,6 +129,10 @@ class Workbench(Protocol):
 
     async def rerun(self, run: str, step: str) -> dict[str, Any]: ...
 
+    async def set_breakpoint(self, run: str, step: str, on: bool = True) -> dict[str, Any]:
+        """Mark `step` (or unmark it, `on` False): the run holds (suspend) before each
+        entry of it, the attempt made but not sent, until `resume`. Answers the run."""
+
     async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         """Answer the step a run waits on by hand, as an action service would."""
 

@@ -85,6 +85,8 @@ class RunEngine(Protocol):
 
     async def rerun(self, run: str, step: str) -> Any: ...
 
+    async def set_breakpoint(self, run: str, step: str, on: bool = True) -> Any: ...
+
     async def delete_run(self, run: str) -> Any: ...
 
 
@@ -201,6 +203,8 @@ class LocalWorkbench:
                 return Reply("ok", data=await self.rerun(run, step))
             case cmd.Ack(run, step, state, data):
                 return Reply("ok", data=await self.ack(run, step, state, data))
+            case cmd.Breakpoint(run, step, on):
+                return Reply("ok", data=await self.set_breakpoint(run, step, on))
             case cmd.Watch(run):
                 return await self._watch_reply(run)
             case cmd.Events(run):
@@ -469,6 +473,9 @@ class LocalWorkbench:
 
     async def rerun(self, run: str, step: str) -> dict[str, Any]:
         return await self._after(run, await self._engine.rerun(run, step))
+
+    async def set_breakpoint(self, run: str, step: str, on: bool = True) -> dict[str, Any]:
+        return await self._after(run, await self._engine.set_breakpoint(run, step, on))
 
     async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         return await self._after(run, await self._engine.manual_ack(run, step, state, data))

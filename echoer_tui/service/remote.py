@@ -269,6 +269,9 @@ class RemoteWorkbench:
     async def rerun(self, run: str, step: str) -> dict[str, Any]:
         return await self._op(run, "rerun", {"step": step})
 
+    async def set_breakpoint(self, run: str, step: str, on: bool = True) -> dict[str, Any]:
+        return await self._op(run, "break" if on else "unbreak", {"step": step})
+
     async def ack(self, run: str, step: str, state: str, data: str = "") -> dict[str, Any]:
         return await self._op(run, "ack", {"step": step, "state": state, "data": data})
 
