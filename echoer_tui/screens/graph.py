@@ -4,7 +4,8 @@ Pick a run on the left; its steps are boxes (deci steps double-lined), edges are
 labelled with the states that follow them. The current step, the steps done, the
 ones that failed or timed out and the path taken are coloured as the run moves.
 The side panel lists the selected step's attempts. Keys pause, continue, stop,
-re-run from the selected step, ack the waiting step by hand and export the graph.
+re-run from the selected step, set or clear a breakpoint on it, ack the waiting step
+by hand and export the graph.
 """
 
 from __future__ import annotations
@@ -117,10 +118,13 @@ def _clock(seconds: Any) -> str:
     return time.strftime("%H:%M:%S", time.localtime(float(seconds))) if seconds else "—"
 
 
-def attempts_text(step: str, attempts: list[dict[str, Any]]) -> Text:
-    """The selected step's attempts: args sent, answer, data, retries, times."""
+def attempts_text(step: str, attempts: list[dict[str, Any]], *, held: bool = False) -> Text:
+    """The selected step's attempts: args sent, answer, data, retries, times; `held` says
+    the step has a breakpoint (the run holds before each entry of it)."""
     text = Text()
     text.append(f"step {step}\n", style="bold")
+    if held:
+        text.append("● breakpoint: the run holds before this step (b clears it)\n", style="red")
     mine = [a for a in attempts if (a.get("spec") or {}).get("step_name") == step]
     if not mine:
         text.append("no attempt yet\n", style="dim")
@@ -151,6 +155,7 @@ class GraphScreen(Screen[None]):
         Binding("s", "stop", "Stop"),
         Binding("r", "rerun", "Re-run step"),
         Binding("a", "ack", "Ack"),
+        Binding("b", "toggle_breakpoint", "Breakpoint"),
         Binding("x", "export('dot')", "DOT"),
         Binding("m", "export('mermaid')", "Mermaid"),
         Binding("e", "events", "Events"),
@@ -262,7 +267,12 @@ class GraphScreen(Screen[None]):
 
     def _show_attempts(self) -> None:
         step = self.query_one("#graph", FlowGraph).selected
-        self.query_one("#attempts", Static).update(attempts_text(step, self.attempts))
+        held = step in self._breakpoints()
+        self.query_one("#attempts", Static).update(attempts_text(step, self.attempts, held=held))
+
+    def _breakpoints(self) -> list[str]:
+        spec = (self.run or {}).get("spec") or {}
+        return list(spec.get("breakpoints") or ())
 
     @on(FlowGraph.StepSelected, "#graph")
     def _step_selected(self) -> None:
@@ -377,6 +387,20 @@ class GraphScreen(Screen[None]):
         step = self._selected_step()
         if self.run_name and step and step != DONE:
             self.operate("rerun", step)
+
+    def action_toggle_breakpoint(self) -> None:
+        step = self._selected_step()
+        if self.run_name and step and step != DONE:
+            self.set_breakpoint(self.run_name, step, step not in self._breakpoints())
+
+    @work(group="op", exit_on_error=False)
+    async def set_breakpoint(self, run: str, step: str, on: bool) -> None:
+        try:
+            await self.workbench.set_breakpoint(run, step, on)
+        except EchoerError as error:
+            self.notify(error.message, severity="error")
+            return
+        self.notify(f"breakpoint {'set' if on else 'cleared'} before step {step} of {run}")
 
     def action_ack(self) -> None:
         if self.run is None:
