@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from echoer_tui.errors import NotFoundError
+from echoer_tui.service.remote import RemoteWorkbench
 from tests.unit.api.conftest import FLOW_RUN, Stack
 
 
@@ -49,3 +53,20 @@ async def test_bad_breakpoint_requests_name_what_is_wrong(seeded: Stack) -> None
     assert finished.status_code == 409, finished.text
     assert "has finished" in finished.json()["message"]
     assert (await client.get("/flowrun/r4")).json()["spec"]["breakpoints"] == []
+
+
+async def test_the_remote_workbench_sets_and_clears_breakpoints(seeded: Stack) -> None:
+    await seeded.client.post("/flowrun", json={"data": FLOW_RUN.format(name="r5")})
+    await seeded.actions.next_dispatch()
+    remote = RemoteWorkbench(seeded.url)
+    await remote.start()
+    try:
+        marked = await remote.set_breakpoint("r5", "A")
+        assert marked["spec"]["breakpoints"] == ["A"]
+        with pytest.raises(NotFoundError, match="'Z'"):
+            await remote.set_breakpoint("r5", "Z")
+        reply = await remote.execute("unbreak r5.A")
+        assert reply.status == "ok", reply.text
+        assert (await remote.get("flowrun", "r5"))["spec"]["breakpoints"] == []
+    finally:
+        await remote.close()
