@@ -48,6 +48,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("p / c / s", "pause / continue / stop the run"),
             ("r", "re-run from the selected step"),
             ("a", "ack the waiting step by hand"),
+            ("b", "breakpoint on the selected step: the run holds before dispatching it"),
             ("x / m", "export DOT / Mermaid (- shows it here)"),
             ("e", "this run's events"),
         ),
