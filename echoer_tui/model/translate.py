@@ -386,7 +386,10 @@ def endpoint_url(address: str, method: str) -> tuple[str, str]:
     url = address if _SCHEME.match(address) else f"{method}://{address}"
     if any(c.isspace() for c in address):
         return url, "holds a space; an address is a URL without spaces"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # urlsplit refuses unbalanced [ ] (an IPv6 host) outright
+        return url, "is not a valid URL (check the [ ] around an IPv6 host)"
     if method in ("http", "https") and parts.scheme.lower() != method:
         if parts.scheme.lower() in ("http", "https"):
             return url, f"is {parts.scheme}, but the action's method is {method}"

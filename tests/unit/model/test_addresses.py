@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import echoer_tui.fsl as fsl
 from echoer_tui.model.diagnose import check_document
 from echoer_tui.model.translate import Catalog, translate
-
-CORPUS = Path("/work/shared/fsl-corpus")
+from tests.support.corpus import CORPUS
 
 
 def _action(addr: str, method: str = "http") -> str:
@@ -28,6 +25,8 @@ def _action(addr: str, method: str = "http") -> str:
         ("http://host/x", "https", "http://host/x", "method is https"),
         ("http://ok:1/x,http:///nohost", "http", "http:///nohost", "names no host"),
         ("http://host:99999/x", "http", "http://host:99999/x", "port"),
+        # found by atheris: urlsplit raised ValueError on an unbalanced bracket
+        ("http://10.1.140.175:18080]", "http", "http://10.1.140.175:18080]", "not a valid URL"),
     ],
 )
 def test_a_bad_address_is_an_error_at_the_addr_naming_it(
