@@ -20,7 +20,6 @@ CORPUS = sorted(
     [
         *(ROOT / "examples").glob("*.fsl"),
         *(ROOT / "tests/unit/fsl/corpus").rglob("*.fs*"),
-        *Path("/work/shared/fsl-corpus").glob("*.fs*"),
     ]
 )
 SEEDS = [p.read_text(errors="replace") for p in CORPUS if p.is_file()]

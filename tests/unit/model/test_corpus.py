@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import echoer_tui.fsl as fsl
 from echoer_tui.fsl.ast import ActionDecl
 from echoer_tui.model.translate import (
@@ -15,8 +13,7 @@ from echoer_tui.model.translate import (
     translate,
     translate_statement,
 )
-
-CORPUS = Path("/work/shared/fsl-corpus")
+from tests.support.corpus import CORPUS
 
 
 def corpus_translation(name: str) -> Translation:

@@ -8,9 +8,8 @@ from echoer_tui.engine import Engine
 from echoer_tui.service.commands import split_submission
 from echoer_tui.service.local import LocalWorkbench
 from echoer_tui.storage import Query, open_store
+from tests.support.corpus import CORPUS
 from tests.support.services import ActionService
-
-CORPUS = Path("/work/shared/fsl-corpus")
 
 SEED_ACTIONS = """action ci
     addr = "http://127.0.0.1:9/ci";
