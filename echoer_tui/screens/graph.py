@@ -5,7 +5,8 @@ labelled with the states that follow them. The current step, the steps done, the
 ones that failed or timed out and the path taken are coloured as the run moves.
 The side panel lists the selected step's attempts. Keys pause, continue, stop,
 re-run from the selected step, set or clear a breakpoint on it, ack the waiting step
-by hand and export the graph.
+by hand and export the graph. `h` replays the run's history (`[` and `]` move one
+transition, `h` or Esc go back to live); the side panel's title names the keys then.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from echoer_tui.messages import EventsFiltered, StoreChanged
 from echoer_tui.model.export import Graph, export
 from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
+from echoer_tui.screens.replay import ReplayFrame, replay_frame, replay_text
 from echoer_tui.service.facade import Workbench
 from echoer_tui.storage.repository import Change
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
@@ -159,6 +161,11 @@ class GraphScreen(Screen[None]):
         Binding("x", "export('dot')", "DOT"),
         Binding("m", "export('mermaid')", "Mermaid"),
         Binding("e", "events", "Events"),
+        # Hidden hints: the footer is full, the side panel names the keys in replay.
+        Binding("h", "replay", "Replay", show=False),
+        Binding("escape", "leave_replay", "Live", show=False),
+        Binding("left_square_bracket", "replay_step(-1)", "Earlier", show=False),
+        Binding("right_square_bracket", "replay_step(1)", "Later", show=False),
     ]
 
     def __init__(self, workbench: Workbench, run: str | None = None) -> None:
@@ -171,6 +178,8 @@ class GraphScreen(Screen[None]):
         self._retry_timers: dict[str, dict[str, Any]] = {}
         """Pending `retry` timers of every run seen in the store's changes (name → spec):
         the facade lists no timers, so the countdown starts with the first one seen."""
+        self.replay_index = 0
+        """The transition replayed (1-based); 0 is the live run."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -200,6 +209,7 @@ class GraphScreen(Screen[None]):
         """Show another run (from the browser, the palette or a reply); showing the run
         already shown keeps its selected step, so `r` still re-runs it."""
         if name != self.run_name:
+            self.action_leave_replay()
             self.run_name = name
             self.query_one("#graph", FlowGraph).selected = ""
         return self.load_run()
@@ -240,13 +250,21 @@ class GraphScreen(Screen[None]):
         self.run, self.attempts = run, attempts
         self._redraw()
 
+    def _frame(self) -> ReplayFrame | None:
+        if not self.replay_index or self.run is None or not self.attempts:
+            return None
+        return replay_frame(self.run, self.attempts, self.replay_index)
+
     def _redraw(self) -> None:
         if self.run is None:
             return
+        frame = self._frame()
+        run, attempts = (frame.run, frame.attempts) if frame else (self.run, self.attempts)
         graph_widget = self.query_one("#graph", FlowGraph)
-        views, taken = step_views(self.run, self.attempts)
-        views = with_retries(views, self.attempts, self._timers_of_run())
-        graph = Graph.from_resource(self.run)
+        views, taken = step_views(run, attempts)
+        if frame is None:  # pending retries are now, not then
+            views = with_retries(views, attempts, self._timers_of_run())
+        graph = Graph.from_resource(run)
         graph_widget.show(graph, views, taken)
         layout = graph_widget.graph_layout
         if layout is not None and layout.order and graph_widget.selected not in layout.boxes:
@@ -254,10 +272,12 @@ class GraphScreen(Screen[None]):
             # selection: select its current step (or its first), as a new layout does.
             current = graph.current if graph.current in layout.boxes else layout.order[0]
             graph_widget.selected = current
-        spec = self.run.get("spec") or {}
+        spec = run.get("spec") or {}
         state = str(spec.get("current_state", ""))
         status = Text()
         status.append(f"{self.run_name}  ", style="bold")
+        if frame is not None:
+            status.append(f"replay {frame.index}/{frame.total}  ", style="reverse")
         status.append(state, style="green" if state == DONE else "yellow")
         status.append(f"   history: {' → '.join(spec.get('history_states') or ())}", style="dim")
         if spec.get("last_err"):
@@ -266,6 +286,10 @@ class GraphScreen(Screen[None]):
         self._show_attempts()
 
     def _show_attempts(self) -> None:
+        frame = self._frame()
+        if frame is not None:
+            self.query_one("#attempts", Static).update(replay_text(frame))
+            return
         step = self.query_one("#graph", FlowGraph).selected
         held = step in self._breakpoints()
         self.query_one("#attempts", Static).update(attempts_text(step, self.attempts, held=held))
@@ -340,6 +364,7 @@ class GraphScreen(Screen[None]):
         with it), and no reload asks the store for what is gone."""
         self.workers.cancel_group(self, "load")
         self._generation += 1
+        self.action_leave_replay()
         self.run, self.attempts = None, []
         self.query_one("#graph", FlowGraph).clear()
         self.query_one("#run-status", Static).update(
@@ -350,6 +375,33 @@ class GraphScreen(Screen[None]):
     def _known_runs(self) -> set[str]:
         runs = self.query_one("#runs", OptionList)
         return {str(runs.get_option_at_index(i).id) for i in range(runs.option_count)}
+
+    # Replay.
+    def action_replay(self) -> None:
+        if self.replay_index:
+            self.action_leave_replay()
+        elif self.run is None or not self.attempts:
+            self.notify("this run has no transition to replay yet", severity="warning")
+        else:
+            self._replay_at(len(self.attempts))
+
+    def action_leave_replay(self) -> None:
+        if self.replay_index:
+            self.replay_index = 0
+            self.query_one("#attempts-pane").border_title = "Attempts"
+            self._redraw()
+
+    def action_replay_step(self, delta: int) -> None:
+        if self.replay_index:
+            self._replay_at(self.replay_index + delta)
+
+    def _replay_at(self, index: int) -> None:
+        self.replay_index = min(max(index, 1), len(self.attempts))
+        self.query_one("#attempts-pane").border_title = "Replay: [ earlier  ] later  h live"
+        self._redraw()
+        frame = self._frame()
+        if frame is not None:  # the step entered is the one to look at
+            self.query_one("#graph", FlowGraph).selected = str(frame.run["spec"]["current_state"])
 
     # Operations on the run.
     def _selected_step(self) -> str:

@@ -1,0 +1,78 @@
+"""Replay on the graph: `h` shows the run as it was at a transition of its history,
+`[` and `]` move through it, `h` goes back to the live run."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from echoer_tui.screens.graph import GraphScreen
+from echoer_tui.service.facade import Workbench
+from echoer_tui.widgets.flow_graph import FlowGraph
+
+from .conftest import ActionService, opened_on, readme_fsl, until
+
+
+def _text(screen: GraphScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_replay_walks_back_through_the_history_and_h_returns_to_live(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (_app, pilot, screen):
+
+        def at(step: str) -> bool:
+            run = screen.run or {}
+            waiting = [a for a in screen.attempts if a["spec"]["step_name"] == step]
+            return run.get("spec", {}).get("current_state") == step and bool(waiting)
+
+        await until(pilot, lambda: at("A"))
+        await workbench.ack("my_flow_run", "A", "SUCCESS", data="built")
+        await until(pilot, lambda: at("D"))
+        await workbench.ack("my_flow_run", "D", "AGREE")
+        await until(pilot, lambda: at("B"))
+        graph = screen.query_one("#graph", FlowGraph)
+
+        await pilot.press("h")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 3/3"))
+        assert "step B" in _text(screen, "#attempts")
+
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 2/3"))
+        panel = _text(screen, "#attempts")
+        assert "step D" in panel and "answered AGREE" in panel
+
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 1/3"))
+        panel = _text(screen, "#attempts")
+        assert "step A" in panel and "answered SUCCESS" in panel and "data     built" in panel
+        status = _text(screen, "#run-status")
+        assert "replay 1/3" in status
+        assert status.split("history: ")[1].strip() == "ready → A"  # D, B had not come yet
+        assert graph.selected == "A"
+
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 2/3"))
+
+        await pilot.press("h")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("step "))
+        assert screen.replay_index == 0
+        status = _text(screen, "#run-status")
+        assert "replay" not in status and status.endswith("A → D → B")
+        assert screen.query_one("#attempts-pane").border_title == "Attempts"
+
+
+async def test_escape_leaves_replay_and_the_keys_do_nothing_when_live(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (_app, pilot, screen):
+        await until(pilot, lambda: bool(screen.attempts))
+        await pilot.press("left_square_bracket")
+        assert screen.replay_index == 0
+        await pilot.press("h")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 1/1"))
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.replay_index == 0)
+        assert _text(screen, "#attempts").startswith("step A")
