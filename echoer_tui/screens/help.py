@@ -49,6 +49,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("r", "re-run from the selected step"),
             ("a", "ack the waiting step by hand"),
             ("b", "breakpoint on the selected step: the run holds before dispatching it"),
+            ("h, then [ / ]", "replay the run transition by transition (h or Esc: live)"),
             ("x / m", "export DOT / Mermaid (- shows it here)"),
             ("e", "this run's events"),
         ),
