@@ -114,6 +114,7 @@ class EchoerApp(App[None]):
         self.install_screen(GraphScreen(self.workbench, self.initial_run), "graph")
         self.install_screen(EventsScreen(self.workbench), "events")
         for name in SCREENS:
+            self._styled_at_mount(self.get_screen(name))
             self.add_mode(name, name)
         # Read before any screen loads: the watch then brings what happens after those
         # loads (a change in between may come twice, which screens take in their stride)
@@ -121,6 +122,17 @@ class EchoerApp(App[None]):
         self.watch_since = self.workbench.seq
         self.switch_mode("graph" if self.initial_run else "editor")
         self.follow_store()
+
+    def _styled_at_mount(self, screen: Screen[Any]) -> None:
+        """Spare a new mode screen Textual's two full stylesheet reparses on its first show.
+
+        Textual 8 starts a screen's CSS counter at -1, so the first `switch_mode` to it
+        reparses every stylesheet twice and restyles every mounted node (~30 ms of the
+        browser's first show, `python -m bench.bench_tui`), although a screen mounting
+        for the first time gets the current styles anyway. The counter records theme
+        changes: a theme change after this still restyles the screen when it shows.
+        """
+        screen._css_update_count = self._css_update_count
 
     @work(exclusive=True, group="store", exit_on_error=False)
     async def follow_store(self) -> None:
