@@ -45,6 +45,7 @@ async def test_every_way_out_of_the_local_workbench_shows_the_fingerprint(
         applied.data,
         await workbench.get("action", "secure"),
         await workbench.list("action"),
+        await workbench.summaries("action"),
         (await asyncio.wait_for(first_change, 10)).resource,
         *(r.render() for r in replies),
         *(r.data for r in replies),

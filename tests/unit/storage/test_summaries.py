@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from echoer_tui.model.resources import KINDS
+from echoer_tui.model.secrets import SECRET_KEYS
 from echoer_tui.storage import MemoryStore, Put, Query, Repository, open_store
 from echoer_tui.storage.repository import SUMMARY_SPEC, summary_of
 
@@ -96,3 +97,9 @@ async def test_summaries_survive_a_reopen_from_snapshots_and_from_the_journal(
         assert await reopened.summaries(Query("flowrun")) == expected
         assert len(expected) == 6
         await reopened.close()
+
+
+def test_no_summary_field_is_a_secret() -> None:
+    # LocalWorkbench.summaries skips `redact` because of this.
+    for kind, fields in SUMMARY_SPEC.items():
+        assert not SECRET_KEYS & set(fields), kind
