@@ -214,14 +214,10 @@ class ResourcesScreen(Screen[None]):
         if generation != self._load_generation:
             return
         table = self.query_one("#table", ResourceList)
-        table.set_rows(
-            ("name", *COLUMNS[kind][0]),
-            (
-                (r["metadata"]["name"], row_of(r))
-                for r in resources
-                if self._matches(r["metadata"]["name"], prefix)
-            ),
-        )
+        if prefix:
+            resources = [r for r in resources if self._matches(r["metadata"]["name"], prefix)]
+        names = [r["metadata"]["name"] for r in resources]
+        table.set_rows(("name", *COLUMNS[kind][0]), names, resources, row_of)
         table.border_title = f"{kind} ({table.row_count})"
         if not table.row_count:
             self.query_one("#summary", Static).update("")
@@ -268,7 +264,7 @@ class ResourcesScreen(Screen[None]):
             if change.op == "delete":
                 table.remove_row(change.name)
             elif change.resource is not None and self._matches(change.name, self.filter_text):
-                table.upsert(change.name, row_of(change.resource))
+                table.upsert(change.name, change.resource)
         table.border_title = f"{self.kind} ({table.row_count})"
         shown = latest.get((self.kind, selected or ""))
         if shown is not None and shown.op == "delete":

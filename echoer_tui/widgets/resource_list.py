@@ -1,15 +1,18 @@
 """A virtual table for the resource browser: only the visible rows are ever drawn.
 
 DataTable builds per-row render state on `add_row`; 10,000 runs took seconds to
-settle. Here a row is a tuple of strings in a list, a key maps to its index, and
-`render_line` draws the few rows on screen, so loading 10,000 rows costs a list
-build and a live change costs a tuple replacement.
+settle. Here the list keeps what it was given (one item per key, e.g. a resource
+summary) and turns an item into its row of cells only when that row is drawn, so
+loading 10,000 runs costs two list copies and a live change costs one replacement.
+Column widths come from the first `WIDTH_SAMPLE` rows, as textual-fastdatatable
+(Harlequin's table) does; a longer cell met later widens its column then.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,8 +25,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Row = tuple[str, ...]
+RowOf = Callable[[Any], Row]
 MAX_COLUMN = 60
 """Widest a column grows (longer cells are cut)."""
+WIDTH_SAMPLE = 1_000
+"""Rows measured for the column widths when the list is filled."""
 
 
 class ResourceList(ScrollView, can_focus=True):
@@ -60,14 +66,17 @@ class ResourceList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.columns: tuple[str, ...] = ()
         self._keys: list[str] = []
-        self._rows: list[Row] = []
+        self._items: list[Any] = []
+        self._row_of: RowOf = lambda item: ()
+        self._drawn: dict[str, Row] = {}
+        """Rows already turned into cells, by key (only those drawn or asked for)."""
         self._index: dict[str, int] = {}
         self._widths: list[int] = []
 
     # Data.
     @property
     def row_count(self) -> int:
-        return len(self._rows)
+        return len(self._keys)
 
     @property
     def rows(self) -> dict[str, int]:
@@ -79,65 +88,81 @@ class ResourceList(ScrollView, can_focus=True):
         return self._keys[self.cursor] if 0 <= self.cursor < len(self._keys) else None
 
     def get_cell(self, key: str, column: str) -> str:
-        return self._rows[self._index[key]][self.columns.index(column)]
+        return self._row(self._index[key])[self.columns.index(column)]
 
-    def set_rows(self, columns: Sequence[str], rows: Iterable[tuple[str, Row]]) -> None:
-        """Replace everything; the cursor stays on the same key when it still exists."""
+    def set_rows(
+        self, columns: Sequence[str], keys: Sequence[str], items: Sequence[Any], row_of: RowOf
+    ) -> None:
+        """Replace everything: `items[i]` is drawn as `row_of(items[i])` under `keys[i]`
+        (keys in name order). The cursor stays on the same key when it still exists."""
         previous = self.cursor_key
         self.columns = tuple(columns)
-        self._keys, self._rows = [], []
-        for key, row in rows:
-            self._keys.append(key)
-            self._rows.append(row)
+        self._keys, self._items, self._row_of = list(keys), list(items), row_of
+        self._drawn = {}
         self._reindex()
         self._widths = [len(c) for c in self.columns]
-        for row in self._rows:
-            self._widen(row)
+        for index in range(min(WIDTH_SAMPLE, len(self._keys))):
+            self._widen(self._row(index))
         self._resize()
         self.set_reactive(ResourceList.cursor, self._index.get(previous or "", 0))
         self._announce()
 
-    def upsert(self, key: str, row: Row) -> None:
+    def upsert(self, key: str, item: Any) -> None:
         """Change one row in place, or add it in name order."""
+        self._drawn.pop(key, None)
         index = self._index.get(key)
         if index is None:
             index = _insertion_point(self._keys, key)
             self._keys.insert(index, key)
-            self._rows.insert(index, row)
+            self._items.insert(index, item)
             self._reindex()
-            if index <= self.cursor and len(self._rows) > 1:
+            if index <= self.cursor and len(self._keys) > 1:
                 self.set_reactive(ResourceList.cursor, self.cursor + 1)
-            self._widen(row)
+            self._widen(self._row(index))
             self._resize()
         else:
-            self._rows[index] = row
-            self._widen(row)
-            self.refresh()
+            self._items[index] = item
+            if self._widen(self._row(index)):
+                self._resize()
+            else:
+                self.refresh()
 
     def remove_row(self, key: str) -> None:
         index = self._index.get(key)
         if index is None:
             return
-        del self._keys[index], self._rows[index]
+        del self._keys[index], self._items[index]
+        self._drawn.pop(key, None)
         self._reindex()
-        if self.cursor >= len(self._rows):
-            self.set_reactive(ResourceList.cursor, max(0, len(self._rows) - 1))
+        if self.cursor >= len(self._keys):
+            self.set_reactive(ResourceList.cursor, max(0, len(self._keys) - 1))
         elif index < self.cursor:
             self.set_reactive(ResourceList.cursor, self.cursor - 1)
         self._resize()
         self._announce()
 
+    def _row(self, index: int) -> Row:
+        key = self._keys[index]
+        row = self._drawn.get(key)
+        if row is None:
+            row = self._drawn[key] = self._row_of(self._items[index])
+        return row
+
     def _reindex(self) -> None:
         self._index = {key: i for i, key in enumerate(self._keys)}
 
-    def _widen(self, row: Row) -> None:
+    def _widen(self, row: Row) -> bool:
+        """Grow the widths to fit `row`; whether any grew."""
+        grew = False
         for i, cell in enumerate(row[: len(self._widths)]):
-            if len(cell) > self._widths[i]:
+            if len(cell) > self._widths[i] and self._widths[i] < MAX_COLUMN:
                 self._widths[i] = min(MAX_COLUMN, len(cell))
+                grew = True
+        return grew
 
     def _resize(self) -> None:
         width = sum(self._widths) + 2 * len(self._widths)
-        self.virtual_size = Size(width, len(self._rows) + 1)
+        self.virtual_size = Size(width, len(self._keys) + 1)
         self.refresh()
 
     def _announce(self) -> None:
@@ -161,9 +186,13 @@ class ResourceList(ScrollView, can_focus=True):
             style = base + Style(bold=True, underline=True)
         else:
             index = y - 1 + scroll_y
-            if index >= len(self._rows):
+            if index >= len(self._keys):
                 return Strip.blank(width, base)
-            text = self._cells(self._rows[index])
+            row = self._row(index)
+            if self._widen(row):
+                # Drawn with the old widths so far: draw the whole list again.
+                self.call_later(self._resize)
+            text = self._cells(row)
             style = base
             if index == self.cursor:
                 style = base + Style(reverse=True, bold=self.has_focus)
@@ -187,15 +216,15 @@ class ResourceList(ScrollView, can_focus=True):
 
     # Keys and mouse.
     def action_move(self, delta: int) -> None:
-        if self._rows:
-            self.cursor = max(0, min(len(self._rows) - 1, self.cursor + delta))
+        if self._keys:
+            self.cursor = max(0, min(len(self._keys) - 1, self.cursor + delta))
 
     def action_page(self, direction: int) -> None:
         self.action_move(direction * max(1, self.size.height - 2))
 
     def action_jump(self, index: int) -> None:
-        if self._rows:
-            self.cursor = index % len(self._rows)
+        if self._keys:
+            self.cursor = index % len(self._keys)
 
     def action_select(self) -> None:
         key = self.cursor_key
@@ -206,7 +235,7 @@ class ResourceList(ScrollView, can_focus=True):
         if event.y == 0:
             return
         index = event.y - 1 + self.scroll_offset[1]
-        if 0 <= index < len(self._rows):
+        if 0 <= index < len(self._keys):
             if index == self.cursor:
                 self.action_select()
             self.cursor = index
