@@ -135,7 +135,7 @@ async def embedded(
     except BaseException:
         sock.close()
         raise
-    _settle_heap()
+    settle_heap()
     try:
         engine = Engine(store, ack_url=f"{real.url}/step")
         workbench = LocalWorkbench(store, engine, real.url)
@@ -228,7 +228,7 @@ async def _serve(data_dir: Path, listen: Listen, token: str | None, store_url: s
     return 0
 
 
-def _settle_heap() -> None:
+def settle_heap() -> None:
     """Keep the cyclic GC off what the store loaded at open and make it run less often.
 
     Under load the engine allocates many short-lived dicts; with the default thresholds
