@@ -141,6 +141,7 @@ class Sender:
                 change.write_run = False
                 attempt.spec.dispatched_time = change.now
                 attempt.spec.last_err = ""
+                attempt.spec.next_try_time = 0.0
                 if outcome.error:  # a fallback address took it: worth telling
                     change.note(
                         f"step {step} dispatched to {outcome.endpoint} ({outcome.error})",
@@ -161,6 +162,7 @@ class Sender:
                     attempt.spec.retry_count += 1
                     n = attempt.spec.retry_count
                     delay = retry_delay(self._retry_base, n, self._max_backoff)
+                    attempt.spec.next_try_time = change.now + delay
                     change.timers_added.append(
                         DelayedOp.for_attempt(
                             change.now + delay, "retry", run, attempt_name, tag=str(n)

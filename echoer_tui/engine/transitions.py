@@ -151,6 +151,7 @@ def finish_attempt(
     if data is not None:
         attempt.data = data
     attempt.finished_time = now
+    attempt.next_try_time = 0.0  # its timers go with it
     if err:
         attempt.last_err = err
 

@@ -143,6 +143,9 @@ class StepSpec:
     acked_time: float = 0.0
     finished_time: float = 0.0
     last_err: str = ""
+    next_try_time: float = 0.0
+    """When the next dispatch try of this attempt is due (a retry waits in the delay
+    queue); 0 when none is waiting."""
 
 
 @dataclass(slots=True)

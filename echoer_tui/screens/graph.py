@@ -12,9 +12,7 @@ transition, `h` or Esc go back to live); the side panel's title names the keys t
 from __future__ import annotations
 
 import json
-import math
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from echoer_tui.engine.delay_queue import TIMER_KIND
 from echoer_tui.engine.transitions import StepDef, declared_states
 from echoer_tui.errors import EchoerError
 from echoer_tui.messages import EventsFiltered, StoreChanged
@@ -38,7 +35,6 @@ from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
 from echoer_tui.screens.replay import ReplayFrame, replay_frame, replay_text
 from echoer_tui.service.facade import Workbench
-from echoer_tui.storage.repository import Change
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
 from echoer_tui.widgets.footer import WorkbenchFooter
 
@@ -84,35 +80,24 @@ def step_views(
     return views, frozenset(taken)
 
 
-def with_retries(
-    views: dict[str, StepView],
-    attempts: list[dict[str, Any]],
-    timers: Mapping[str, Mapping[str, Any]],
-) -> dict[str, StepView]:
+def with_retries(views: dict[str, StepView], attempts: list[dict[str, Any]]) -> dict[str, StepView]:
     """`views` with the steps whose attempt waits in the delay queue for a dispatch
     retry marked `retrying`, with their retry count and when the next try is due.
 
-    `timers` are the pending `retry` timers of the run (name → spec {due, attempt})."""
-    by_attempt = {str(a["metadata"]["name"]): a.get("spec") or {} for a in attempts}
-    due: dict[str, float] = {}
-    for spec in timers.values():
-        attempt = by_attempt.get(str(spec.get("attempt", "")))
-        if attempt is None or (attempt.get("response") or {}).get("state"):
-            continue  # answered meanwhile: the timer's delete is on its way
-        step = str(attempt.get("step_name", ""))
-        due[step] = min(float(spec.get("due", 0.0)), due.get(step, math.inf))
+    Each attempt records its own `next_try_time`, so a run opened at any moment (or
+    from another process, through the API) shows its pending retries."""
     out = dict(views)
-    for step, when in due.items():
+    for attempt in attempts:
+        spec = attempt.get("spec") or {}
+        due = float(spec.get("next_try_time") or 0.0)
+        if not due or (spec.get("response") or {}).get("state") or spec.get("finished_time"):
+            continue  # none waiting, or answered meanwhile
+        step = str(spec.get("step_name", ""))
         view = out.get(step, StepView())
-        retries = max(
-            (
-                int(s.get("retry_count", 0))
-                for s in by_attempt.values()
-                if s.get("step_name") == step
-            ),
-            default=0,
-        )
-        out[step] = replace(view, status="retrying", retries=retries, next_try=when)
+        if view.next_try is not None and view.next_try <= due:
+            continue
+        retries = int(spec.get("retry_count", 0))
+        out[step] = replace(view, status="retrying", retries=retries, next_try=due)
     return out
 
 
@@ -138,6 +123,8 @@ def attempts_text(step: str, attempts: list[dict[str, Any]], *, held: bool = Fal
         text.append(f"\n#{index} ", style="bold")
         text.append(state, style=style)
         text.append(f"  retries {spec.get('retry_count', 0)}\n")
+        if spec.get("next_try_time"):
+            text.append(f"  next try {_clock(spec['next_try_time'])}\n", style="magenta")
         text.append(f"  sent     {_clock(spec.get('dispatched_time'))}\n")
         text.append(f"  acked    {_clock(spec.get('acked_time'))}\n")
         text.append(f"  args     {json.dumps(run.get('action_params') or {})}\n")
@@ -175,9 +162,6 @@ class GraphScreen(Screen[None]):
         self.run: dict[str, Any] | None = None
         self.attempts: list[dict[str, Any]] = []
         self._generation = 0
-        self._retry_timers: dict[str, dict[str, Any]] = {}
-        """Pending `retry` timers of every run seen in the store's changes (name → spec):
-        the facade lists no timers, so the countdown starts with the first one seen."""
         self.replay_index = 0
         """The transition replayed (1-based); 0 is the live run."""
 
@@ -263,7 +247,7 @@ class GraphScreen(Screen[None]):
         graph_widget = self.query_one("#graph", FlowGraph)
         views, taken = step_views(run, attempts)
         if frame is None:  # pending retries are now, not then
-            views = with_retries(views, attempts, self._timers_of_run())
+            views = with_retries(views, attempts)
         graph = Graph.from_resource(run)
         graph_widget.show(graph, views, taken)
         layout = graph_widget.graph_layout
@@ -308,38 +292,20 @@ class GraphScreen(Screen[None]):
         self.query_one("#graph").focus()
 
     # Live.
-    def _timers_of_run(self) -> dict[str, dict[str, Any]]:
-        return {n: t for n, t in self._retry_timers.items() if t.get("run") == self.run_name}
-
     def _count_down(self) -> None:
         """Each second: restyle (never re-lay out) the boxes of steps waiting to retry."""
-        if self.run is not None and self._timers_of_run():
+        if self.run is not None and self.replay_index == 0 and self._retrying():
             self.query_one("#graph", FlowGraph).restyle()
 
-    def _follow_timers(self, changes: Sequence[Change]) -> bool:
-        """Keep the pending retry timers; True when one of the shown run's changed."""
-        ours = False
-        for change in changes:
-            if change.kind != TIMER_KIND:
-                continue
-            spec = (change.resource or {}).get("spec") or {}
-            if change.op == "delete":
-                gone = self._retry_timers.pop(change.name, None)
-                ours |= gone is not None and gone.get("run") == self.run_name
-            elif spec.get("op") == "retry":
-                self._retry_timers[change.name] = dict(spec)
-                ours |= spec.get("run") == self.run_name
-        return ours
+    def _retrying(self) -> bool:
+        return any((a.get("spec") or {}).get("next_try_time") for a in self.attempts)
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        timers_moved = self._follow_timers(message.changes)
         if message.reset:
             self.load_runs()
             self.load_run()
             return
-        if timers_moved and self.run is not None:
-            self._redraw()
         known = self._known_runs()
         reload_runs = ours = deleted = False
         for change in message.changes:

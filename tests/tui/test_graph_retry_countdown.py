@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 import socket
 
+from echoer_tui.app import make_app
+from echoer_tui.messages import RunOpened
 from echoer_tui.screens.graph import GraphScreen
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.flow_graph import FlowGraph
 
-from .conftest import opened_on, until
+from .conftest import SIZE, opened_on, until
 
 FSL = """action refused
     addr = "http://127.0.0.1:{port}/refused";
@@ -53,3 +55,31 @@ async def test_a_step_waiting_to_retry_counts_down_to_its_next_try(workbench: Wo
         # The attempt behind the countdown is the one whose dispatches were refused.
         retrying = [a["spec"] for a in screen.attempts if a["spec"]["retry_count"] == 3]
         assert retrying and retrying[-1]["last_err"]
+
+
+async def test_a_run_already_waiting_to_retry_shows_its_countdown_when_opened(
+    workbench: Workbench,
+) -> None:
+    replies = await workbench.apply_fsl(FSL.format(port=closed_port()))
+    assert [r.render() for r in replies] == ["OK", "OK"]
+
+    async def retry_count() -> int:
+        attempts = await workbench.attempts("retrying")
+        return max((int(a["spec"]["retry_count"]) for a in attempts), default=0)
+
+    # The retry is scheduled before any screen shows the run.
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            if await retry_count() >= 2:
+                break
+            await pilot.pause(0.05)
+        app.post_message(RunOpened("retrying"))
+        await until(pilot, lambda: isinstance(app.screen, GraphScreen))
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await until(
+            pilot, lambda: any(countdown(screen, n) is not None for n in (2, 3)), timeout=10
+        )
+        attempts = str(screen.query_one("#attempts").render())
+        assert "next try" in attempts

@@ -36,10 +36,13 @@ async def test_retries_reach_a_service_that_comes_up(rig: Rig) -> None:
     port = free_port()  # nothing listens here yet
     await store_all(rig.repo, job_run(f"http://127.0.0.1:{port}/job", {"OK": "done"}))
     await rig.engine.launch("r")
-    await wait_attempt(rig.repo, "r.S.1", retried(1))
+    attempt = await wait_attempt(rig.repo, "r.S.1", retried(1))
+    # The attempt says when its next try is due (the graph's countdown reads it).
+    assert attempt["spec"]["next_try_time"] == rig.clock.now() + 1.0
     rig.clock.advance(1.0)  # retry 1 (after retry_base * 2**0) fails too
     attempt = await wait_attempt(rig.repo, "r.S.1", retried(2))
     assert "cannot connect" in attempt["spec"]["last_err"]
+    assert attempt["spec"]["next_try_time"] == rig.clock.now() + 2.0
 
     late_service = await ActionService(ack_url=rig.receiver.url).start(port)
     try:
@@ -52,6 +55,8 @@ async def test_retries_reach_a_service_that_comes_up(rig: Rig) -> None:
         await late_service.close()
     assert run["spec"]["history_states"] == ["ready", "S", "done"]
     assert len(late_service.received) == 1
+    sent = await rig.repo.get("step", "r.S.1")
+    assert sent is not None and sent["spec"]["next_try_time"] == 0.0
     warnings = [
         e["spec"]["message"]
         for e in await events(rig.repo, "r")
@@ -74,6 +79,7 @@ async def test_timeout_after_retries_run_out_stops_the_run(rig: Rig) -> None:
     assert "503" in run["spec"]["last_err"]
     attempt = await rig.repo.get("step", "r.S.1")
     assert attempt is not None and attempt["spec"]["response"]["state"] == TIMEOUT
+    assert attempt["spec"]["next_try_time"] == 0.0  # no try is coming
     assert await rig.repo.count("timer") == 0
 
 
