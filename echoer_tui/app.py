@@ -90,10 +90,11 @@ class EchoerApp(App[None]):
     COMMANDS = App.COMMANDS | {RunsProvider}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help"),
-        Binding("f2", "switch_mode('editor')", "Editor"),
-        Binding("f3", "switch_mode('resources')", "Resources"),
-        Binding("f4", "switch_mode('graph')", "Graph"),
-        Binding("f6", "switch_mode('events')", "Events"),
+        # The screen keys are on the tab strip along the top (widgets/screen_tabs.py).
+        Binding("f2", "switch_mode('editor')", "Editor", show=False),
+        Binding("f3", "switch_mode('resources')", "Resources", show=False),
+        Binding("f4", "switch_mode('graph')", "Graph", show=False),
+        Binding("f6", "switch_mode('events')", "Events", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

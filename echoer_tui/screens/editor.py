@@ -30,6 +30,7 @@ from echoer_tui.service.facade import Reply, Workbench
 from echoer_tui.widgets.flow_preview import FlowPreview
 from echoer_tui.widgets.footer import WorkbenchFooter
 from echoer_tui.widgets.fsl_editor import FlowEditor, statements_of
+from echoer_tui.widgets.screen_tabs import ScreenTabs
 
 VALIDATE_DELAY = 0.3
 """Seconds of quiet typing before the document is validated again."""
@@ -85,6 +86,7 @@ class EditorScreen(Screen[None]):
             yield Static("", id="editor-status")
         yield FlowPreview(id="preview")
         yield RichLog(id="replies", wrap=True, markup=False, max_lines=2000)
+        yield ScreenTabs("editor")
         yield WorkbenchFooter()
 
     def on_screen_resume(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Input, RichLog
 from echoer_tui.messages import StoreChanged
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.footer import WorkbenchFooter
+from echoer_tui.widgets.screen_tabs import ScreenTabs
 
 BACKLOG = 1000
 """Events shown when the log is (re)loaded; older ones stay in the store."""
@@ -55,6 +56,7 @@ class EventsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="run name (empty: every run)", id="run-filter")
         yield RichLog(id="event-log", wrap=False, markup=False, max_lines=10_000)
+        yield ScreenTabs("events")
         yield WorkbenchFooter()
 
     def on_screen_resume(self) -> None:

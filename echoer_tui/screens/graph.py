@@ -37,6 +37,7 @@ from echoer_tui.screens.replay import ReplayFrame, replay_frame, replay_text
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
 from echoer_tui.widgets.footer import WorkbenchFooter
+from echoer_tui.widgets.screen_tabs import ScreenTabs
 
 
 def is_failure(state: str) -> bool:
@@ -135,6 +136,10 @@ def attempts_text(step: str, attempts: list[dict[str, Any]], *, held: bool = Fal
     return text
 
 
+EXPORT = Binding.Group("Export")
+"""x and m share one footer hint."""
+
+
 class GraphScreen(Screen[None]):
     """A run's graph, its attempts, and the operations on it."""
 
@@ -142,11 +147,11 @@ class GraphScreen(Screen[None]):
         Binding("p", "pause", "Pause"),
         Binding("c", "resume", "Continue"),
         Binding("s", "stop", "Stop"),
-        Binding("r", "rerun", "Re-run step"),
+        Binding("r", "rerun", "Re-run"),
         Binding("a", "ack", "Ack"),
-        Binding("b", "toggle_breakpoint", "Breakpoint"),
-        Binding("x", "export('dot')", "DOT"),
-        Binding("m", "export('mermaid')", "Mermaid"),
+        Binding("b", "toggle_breakpoint", "Break"),
+        Binding("x", "export('dot')", "DOT", group=EXPORT),
+        Binding("m", "export('mermaid')", "Mermaid", group=EXPORT),
         Binding("e", "events", "Events"),
         # Hidden hints: the footer is full, the side panel names the keys in replay.
         Binding("h", "replay", "Replay", show=False),
@@ -173,6 +178,7 @@ class GraphScreen(Screen[None]):
                 yield FlowGraph(id="graph")
             with VerticalScroll(id="attempts-pane"):
                 yield Static("", id="attempts")
+        yield ScreenTabs("graph")
         yield WorkbenchFooter()
 
     def on_screen_resume(self) -> None:

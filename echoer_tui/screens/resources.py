@@ -30,6 +30,7 @@ from echoer_tui.screens.modals import ConfirmModal
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.footer import WorkbenchFooter
 from echoer_tui.widgets.resource_list import ResourceList
+from echoer_tui.widgets.screen_tabs import ScreenTabs
 
 Row = tuple[str, ...]
 
@@ -174,6 +175,7 @@ class ResourcesScreen(Screen[None]):
             with VerticalScroll(id="detail-pane"):
                 yield Static(id="summary")
                 yield Static(id="json")
+        yield ScreenTabs("resources")
         yield WorkbenchFooter()
 
     def on_screen_resume(self) -> None:
