@@ -79,21 +79,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--headless", action="store_true", help="run to the end and print the history"
     )
-    demo.add_argument("--delay", type=float, default=1.0, help="seconds a demo action takes")
-    demo.add_argument("--fail-rate", type=float, default=0.0, help="share of acks that FAIL")
-    demo.add_argument(
-        "--script", default="", help="scripted outcomes, e.g. 'A=FAIL,FAIL,SUCCESS;D=REJECT'"
-    )
+    _demo_service_options(demo)
     demo.add_argument(
         "--manual-approval", action="store_true", help="approval waits for a human ack"
     )
 
     actions = sub.add_parser("demo-actions", help="the demo action services on their own")
-    actions.add_argument("--listen", default="127.0.0.1:18080", metavar="HOST:PORT")
-    actions.add_argument("--engine", default="http://localhost:8080", metavar="URL")
-    actions.add_argument("--delay", type=float, default=1.0)
-    actions.add_argument("--fail-rate", type=float, default=0.0)
-    actions.add_argument("--script", default="")
+    actions.add_argument(
+        "--listen",
+        default="127.0.0.1:18080",
+        metavar="HOST:PORT",
+        help="where the services listen (default 127.0.0.1:18080, the examples' addresses)",
+    )
+    actions.add_argument(
+        "--engine",
+        default="http://localhost:8080",
+        metavar="URL",
+        help="the engine the acks go to, as POST URL/step (default http://localhost:8080)",
+    )
+    _demo_service_options(actions)
 
     migrate = sub.add_parser("migrate", help="copy every resource from one store to another")
     migrate.add_argument(
@@ -152,6 +156,15 @@ def run(args: argparse.Namespace) -> int:
     from echoer_tui.app import run_workbench
 
     return run_workbench(args)
+
+
+def _demo_service_options(parser: argparse.ArgumentParser) -> None:
+    """How the demo action services answer: `demo` and `demo-actions` share these."""
+    parser.add_argument("--delay", type=float, default=1.0, help="seconds a demo action takes")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of acks that FAIL")
+    parser.add_argument(
+        "--script", default="", help="scripted outcomes, e.g. 'A=FAIL,FAIL,SUCCESS;D=REJECT'"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
