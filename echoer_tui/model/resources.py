@@ -7,7 +7,8 @@ keys we add are additive (the original's clients ignore them). No I/O here.
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any, ClassVar, Literal
 
 Kind = Literal["action", "flow", "flowrun", "step", "event"]
@@ -208,22 +209,38 @@ SPEC_TYPES: dict[str, type] = {
 }
 
 
+@cache
+def _list_fields(spec_type: type) -> tuple[str, ...]:
+    """The fields of a spec type that hold lists (copied whole by `_spec_to_dict`)."""
+    return tuple(f.name for f in fields(spec_type) if str(f.type).startswith("list"))
+
+
+@cache
+def _field_names(spec_type: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(spec_type))
+
+
 def _spec_to_dict(spec: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in spec.__slots__:
-        value = getattr(spec, name)
-        if isinstance(value, FlowStep):
-            value = value.to_dict()
-        elif isinstance(value, ActionRun):
-            value = {
-                "action_name": value.action_name,
-                "action_params": dict(value.action_params),
-                "return_state_map": dict(value.return_state_map),
-                "done": value.done,
-            }
-        elif isinstance(value, list):
-            value = [v.to_dict() if isinstance(v, FlowStep) else v for v in value]
-        out[name] = value
+    """A spec as JSON-ready dicts: lists copied (a run's history grows with every step,
+    so it is copied whole, not looked at item by item), steps and action runs as dicts.
+    The engine calls this several times per step, hence the per-type field plans."""
+    spec_type: type = type(spec)
+    out: dict[str, Any] = {name: getattr(spec, name) for name in spec_type.__slots__}
+    for name in _list_fields(spec_type):
+        value = out[name]
+        out[name] = (
+            [v.to_dict() for v in value]
+            if value and isinstance(value[0], FlowStep)
+            else list(value)
+        )
+    run = out.get("action_run")
+    if isinstance(run, ActionRun):
+        out["action_run"] = {
+            "action_name": run.action_name,
+            "action_params": dict(run.action_params),
+            "return_state_map": dict(run.return_state_map),
+            "done": run.done,
+        }
     return out
 
 
@@ -253,12 +270,12 @@ class Resource:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Resource:
         metadata = Metadata.from_dict(data["metadata"])
-        raw = dict(data.get("spec") or {})
+        raw = data.get("spec") or {}
         spec_type = SPEC_TYPES[metadata.kind]
-        known = set(getattr(spec_type, "__slots__", ()))
-        fields = {k: v for k, v in raw.items() if k in known}
+        known = _field_names(spec_type)
+        values = {k: v for k, v in raw.items() if k in known}
         if spec_type is FlowSpec:
-            fields["steps"] = [FlowStep.from_dict(s) for s in fields.get("steps", [])]
-        if spec_type is StepSpec and isinstance(fields.get("action_run"), dict):
-            fields["action_run"] = ActionRun(**fields["action_run"])
-        return cls(metadata, spec_type(**fields))
+            values["steps"] = [FlowStep.from_dict(s) for s in values.get("steps", [])]
+        if spec_type is StepSpec and isinstance(values.get("action_run"), dict):
+            values["action_run"] = ActionRun(**values["action_run"])
+        return cls(metadata, spec_type(**values))

@@ -253,7 +253,10 @@ class MemoryStore(CommitStore):
                 batch[key] = entry
                 seq += 1
                 changes.append(Logged(seq, "put", kind, name, entry))
-                results.append(entry.resource())
+                # As stored, without decoding the blob again: the writer's document with
+                # the stamped metadata (the store keeps only the bytes, so sharing the
+                # writer's spec with the writer is safe).
+                results.append({**write.resource, "metadata": meta})
             elif isinstance(write, Delete):
                 key = (write.kind, write.name)
                 current = self._current(key, batch)
@@ -383,10 +386,11 @@ def checked_metadata(resource: Any) -> tuple[str, str, dict[str, Any]]:
             f"metadata.kind {kind!r} is not a kind name (lowercase letters, digits and _, "
             "starting with a letter)"
         )
-    try:
-        copied: dict[str, Any] = orjson.loads(orjson.dumps(meta))
-    except (TypeError, orjson.JSONEncodeError) as exc:
-        raise StoreError(f"{kind} {name!r} cannot be stored as JSON: {exc}") from None
+    # Stamping sets top-level keys only, so a shallow copy (and one of the labels) keeps
+    # the writer's dict untouched; whether it all is JSON, encode_resource finds out.
+    copied = dict(meta)
+    if isinstance(copied.get("labels"), dict):
+        copied["labels"] = dict(copied["labels"])
     return kind, name, copied
 
 
