@@ -225,7 +225,7 @@ def _spec_to_dict(spec: Any) -> dict[str, Any]:
     so it is copied whole, not looked at item by item), steps and action runs as dicts.
     The engine calls this several times per step, hence the per-type field plans."""
     spec_type: type = type(spec)
-    out: dict[str, Any] = {name: getattr(spec, name) for name in spec_type.__slots__}
+    out: dict[str, Any] = {name: getattr(spec, name) for name in spec.__slots__}
     for name in _list_fields(spec_type):
         value = out[name]
         out[name] = (
