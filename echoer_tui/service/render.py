@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 import orjson
 
 from echoer_tui.fsl import caret_excerpt
 from echoer_tui.fsl.ast import Diagnostic
+from echoer_tui.model.resources import SPEC_TYPES
 
 LIST_HEADERS = ("name", "kind", "uuid", "version")
 
@@ -24,22 +26,34 @@ def compact_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
+ORIGINAL_SPEC_KEYS: dict[str, frozenset[str]] = {
+    "action": frozenset(
+        {"system", "serve_type", "endpoints", "ca_pem", "params", "return_states"}
+        | {"reference_count"}
+    ),
+    "flowrun": frozenset(
+        {"steps", "history_states", "last_state", "current_state", "last_event", "last_err"}
+        | {"global_variable"}
+    ),
+    "step": frozenset(
+        {"flow_id", "flow_run_uuid", "action_run", "response", "data", "retry_count"}
+        | {"global_variables"}
+    ),
+}
+"""The spec keys of the original's objects (ARCHITECTURE.md, "Resource JSON")."""
+
+
+def _added_to(kind: str) -> frozenset[str]:
+    """The spec keys echoer added to a kind: every field of its spec the original lacked,
+    so a new field prints after the original's keys without being listed twice."""
+    names = {f.name for f in fields(SPEC_TYPES[kind])}
+    return frozenset(names - ORIGINAL_SPEC_KEYS[kind])
+
+
 ADDITIVE_KEYS: dict[str, frozenset[str]] = {
     "metadata": frozenset({"labels", "created_time", "updated_time"}),
-    "action": frozenset({"retry", "timeout"}),
     "flow.step": frozenset({"name", "type"}),
-    "flowrun": frozenset({"flow_name", "current_attempt", "attempts"}),
-    "step": frozenset(
-        {
-            "type",
-            "step_name",
-            "attempt",
-            "dispatched_time",
-            "acked_time",
-            "finished_time",
-            "last_err",
-        }
-    ),
+    **{kind: _added_to(kind) for kind in ORIGINAL_SPEC_KEYS},
 }
 """Keys echoer added to the original's objects; they print after the original's keys."""
 

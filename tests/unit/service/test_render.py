@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import orjson
+
 from echoer_tui.fsl.ast import Diagnostic, Span
+from echoer_tui.model.resources import (
+    ActionRun,
+    ActionSpec,
+    FlowRunSpec,
+    Metadata,
+    Resource,
+    StepSpec,
+)
 from echoer_tui.service.render import (
+    ORIGINAL_SPEC_KEYS,
     compact_json,
     diagnostic_text,
     event_rows,
+    resource_json,
     resource_rows,
     table,
 )
@@ -114,3 +126,19 @@ def test_a_table_too_wide_for_its_width_cuts_the_widest_cells_too() -> None:
 def test_a_table_narrower_than_its_columns_allow_keeps_every_column() -> None:
     lines = table(["a", "b", "c"], [["abcdef", "ghijkl", "mnopqr"]], width=5).splitlines()
     assert lines[3] == "| ab… | gh… | mn… |"
+
+
+def test_get_prints_the_original_keys_of_each_kind_first_then_ours() -> None:
+    specs = {
+        "action": ActionSpec(endpoints=["http://x"]),
+        "flowrun": FlowRunSpec(),
+        "step": StepSpec("r", "u", ActionRun("ci")),
+    }
+    for kind, spec in specs.items():
+        shown = orjson.loads(resource_json(Resource(Metadata("n", kind), spec).to_dict()))
+        keys = list(shown["spec"])
+        original = sorted(ORIGINAL_SPEC_KEYS[kind])
+        assert keys[: len(original)] == original, kind
+        assert keys[len(original) :] == sorted(set(keys) - set(original)), kind
+    # A field added today prints among ours, not between the original's keys.
+    assert "next_try_time" in keys[len(original) :]
