@@ -106,7 +106,8 @@ class Repository(Protocol):
         """How many resources of a kind are stored."""
 
     async def put(self, resource: Resource) -> Resource:
-        """Write one resource with the version check; return it as stored."""
+        """Write one resource with the version check; return it as stored (read it,
+        do not change it: it may share objects with `resource`)."""
 
     async def delete(self, kind: str, name: str, version: int | None = None) -> None:
         """Remove one resource (NotFoundError if absent, StaleWriteError on a version mismatch)."""
@@ -114,7 +115,8 @@ class Repository(Protocol):
     async def commit(self, writes: Sequence[Write]) -> builtins.list[Resource | None]:
         """Apply all writes atomically and durably; per write, the stored resource.
 
-        (None for deletes.)
+        (None for deletes.) The results are to read, not to change: a backend may hand
+        back the written document with its stamped metadata rather than a copy.
         """
 
     def watch(self, kinds: Sequence[str] | None = None, since: int = 0) -> AsyncIterator[Change]:

@@ -8,9 +8,9 @@ import socket
 
 from echoer_tui.app import make_app
 from echoer_tui.messages import RunOpened
-from echoer_tui.screens.graph import GraphScreen
+from echoer_tui.screens.graph import GraphScreen, with_retries
 from echoer_tui.service.facade import Workbench
-from echoer_tui.widgets.flow_graph import FlowGraph
+from echoer_tui.widgets.flow_graph import FlowGraph, StepView
 
 from .conftest import SIZE, opened_on, until
 
@@ -74,6 +74,7 @@ async def test_a_run_already_waiting_to_retry_shows_its_countdown_when_opened(
             if await retry_count() >= 2:
                 break
             await pilot.pause(0.05)
+        assert await retry_count() >= 2, "the dispatches were never retried"
         app.post_message(RunOpened("retrying"))
         await until(pilot, lambda: isinstance(app.screen, GraphScreen))
         screen = app.screen
@@ -83,3 +84,24 @@ async def test_a_run_already_waiting_to_retry_shows_its_countdown_when_opened(
         )
         attempts = str(screen.query_one("#attempts").render())
         assert "next try" in attempts
+
+
+def test_a_pending_retry_comes_from_the_attempt_alone() -> None:
+    # No timer, no store: the attempt's own next_try_time marks the step.
+    waiting = {
+        "metadata": {"name": "r.A.1"},
+        "spec": {"step_name": "A", "retry_count": 2, "next_try_time": 1_000.0},
+    }
+    answered = {
+        "metadata": {"name": "r.B.2"},
+        "spec": {
+            "step_name": "B",
+            "retry_count": 1,
+            "next_try_time": 900.0,
+            "response": {"state": "SUCCESS"},
+        },
+    }
+    views = with_retries({"A": StepView("current"), "B": StepView("done")}, [waiting, answered])
+    assert views["A"].status == "retrying"
+    assert (views["A"].retries, views["A"].next_try) == (2, 1_000.0)
+    assert views["B"] == StepView("done")  # answered meanwhile: no countdown

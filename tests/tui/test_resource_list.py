@@ -3,8 +3,6 @@ widths come from the first rows, and a longer cell met later widens its column."
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import App, ComposeResult
 
 from echoer_tui.app import make_app
@@ -84,18 +82,30 @@ async def test_a_changed_item_is_drawn_again_and_an_added_one_goes_in_name_order
         assert "run-00003" not in table.rows and table.row_count == 10
 
 
-async def test_a_screen_first_shown_after_a_theme_change_wears_the_new_theme(
+async def test_screens_wear_the_theme_chosen_before_and_after_their_first_show(
     workbench: Workbench,
 ) -> None:
-    # The app spares new screens Textual's full restyle on first show; a theme change
-    # made before that show must still reach them.
+    # The app spares new screens Textual's full restyle on their first show (a smoke
+    # test of that: a screen mounting for the first time gets the current styles), and
+    # a screen shown before a theme change is restyled when it shows again.
     app = make_app(workbench)
+
+    def background() -> str:
+        return str(app.current_theme.to_color_system().generate()["background"]).lower()
+
     async with app.run_test(size=SIZE) as pilot:
         app.theme = "textual-light"
         await pilot.pause()
         app.switch_mode("resources")
         await until(pilot, lambda: isinstance(app.screen, ResourcesScreen))
         await pilot.pause()
-        table: Any = app.screen.query_one("#table", ResourceList)
-        expected = app.current_theme.to_color_system().generate()["background"]
-        assert table.screen.styles.background.hex.lower() == expected.lower()
+        assert app.screen.styles.background.hex.lower() == background()
+
+        app.switch_mode("editor")
+        await pilot.pause()
+        app.theme = "textual-dark"
+        await pilot.pause()
+        app.switch_mode("resources")
+        await until(pilot, lambda: isinstance(app.screen, ResourcesScreen))
+        await pilot.pause()
+        assert app.screen.styles.background.hex.lower() == background()

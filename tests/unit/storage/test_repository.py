@@ -123,6 +123,11 @@ async def test_a_commit_sees_its_own_earlier_writes(repo: Repository) -> None:
         ({"spec": {}}, "metadata.name and metadata.kind"),
         ({"metadata": {"name": "x", "kind": "Flow Run"}}, "not a kind name"),
         ({"metadata": {"name": "x", "kind": "flowrun"}, "spec": {"when": object()}}, "as JSON"),
+        # Metadata is copied shallowly before stamping; the encoding still refuses it whole.
+        ({"metadata": {"name": "x", "kind": "flowrun", "labels": {1: "a"}}}, "as JSON"),
+        ({"metadata": {"name": "x", "kind": "flowrun", "labels": {"a": {1, 2}}}}, "as JSON"),
+        ({"metadata": {"name": "x", "kind": "flowrun", "created_time": object()}}, "as JSON"),
+        ({"metadata": {"name": "x", "kind": "flowrun", "owner": object()}}, "as JSON"),
         ({"metadata": {"name": "x", "kind": "flowrun", "version": "two"}}, "whole number"),
     ],
 )
