@@ -31,7 +31,7 @@ from echoer_tui.engine.transitions import StepDef, declared_states
 from echoer_tui.errors import EchoerError
 from echoer_tui.messages import EventsFiltered, StoreChanged
 from echoer_tui.model.export import Graph, export
-from echoer_tui.model.resources import DONE, FINISHED_STATES, TIMEOUT
+from echoer_tui.model.resources import DONE, FINISHED_STATES, SUSPEND, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
 from echoer_tui.screens.replay import ReplayFrame, replay_frame, replay_text
 from echoer_tui.service.facade import Workbench
@@ -252,7 +252,8 @@ class GraphScreen(Screen[None]):
         run, attempts = (frame.run, frame.attempts) if frame else (self.run, self.attempts)
         graph_widget = self.query_one("#graph", FlowGraph)
         views, taken = step_views(run, attempts)
-        if frame is None:  # pending retries are now, not then
+        paused = (run.get("spec") or {}).get("current_state") == SUSPEND
+        if frame is None and not paused:  # retries are now, not then; a pause holds them
             views = with_retries(views, attempts)
         graph = Graph.from_resource(run)
         graph_widget.show(graph, views, taken)
