@@ -14,7 +14,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Everywhere",
         (
             ("F1 / ?", "this help"),
-            ("F2 F3 F4 F6", "editor, resources, graph, events"),
+            ("F2 F3 F4 F6", "editor, resources, graph, events (or click a tab on top)"),
             ("Ctrl+P", "command palette (every action)"),
             ("Ctrl+Q", "quit (runs in flight continue at the next start)"),
         ),
