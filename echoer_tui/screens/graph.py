@@ -370,7 +370,7 @@ class GraphScreen(Screen[None]):
 
     def _replay_at(self, index: int) -> None:
         self.replay_index = min(max(index, 1), len(self.attempts))
-        self.query_one("#attempts-pane").border_title = "Replay: [ earlier  ] later  h live"
+        self.query_one("#attempts-pane").border_title = r"Replay: \[ earlier  ] later  h live"
         self._redraw()
         frame = self._frame()
         if frame is not None:  # the step entered is the one to look at
