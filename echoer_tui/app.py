@@ -91,10 +91,11 @@ class EchoerApp(App[None]):
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help"),
         # The screen keys are on the tab strip along the top (widgets/screen_tabs.py).
-        Binding("f2", "switch_mode('editor')", "Editor", show=False),
-        Binding("f3", "switch_mode('resources')", "Resources", show=False),
-        Binding("f4", "switch_mode('graph')", "Graph", show=False),
-        Binding("f6", "switch_mode('events')", "Events", show=False),
+        # Priority: the editor (a TextArea) binds F6 to "select line" itself.
+        Binding("f2", "switch_mode('editor')", "Editor", show=False, priority=True),
+        Binding("f3", "switch_mode('resources')", "Resources", show=False, priority=True),
+        Binding("f4", "switch_mode('graph')", "Graph", show=False, priority=True),
+        Binding("f6", "switch_mode('events')", "Events", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

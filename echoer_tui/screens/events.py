@@ -41,8 +41,10 @@ def run_of(event: dict[str, Any]) -> str:
 
 
 class EventsScreen(Screen[None]):
-    """A live log of engine events, filterable by run name."""
+    """A live log of engine events, filterable by run name (any part of it)."""
 
+    AUTO_FOCUS = "#event-log"
+    """Keys go to the log on arrival, so `/` opens the filter instead of typing a slash."""
     BINDINGS = [
         Binding("slash", "filter", "Filter by run"),
         Binding("escape", "clear_filter", "All runs", show=False),
@@ -52,6 +54,8 @@ class EventsScreen(Screen[None]):
         super().__init__(id="events-screen")
         self.workbench = workbench
         self.run_filter = ""
+        self._names_a_run = False
+        """The filter is a run's whole name: only that run's events, not r10's for r1."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="run name (empty: every run)", id="run-filter")
@@ -75,17 +79,31 @@ class EventsScreen(Screen[None]):
         self.load_events()
 
     def _shown(self, event: dict[str, Any]) -> bool:
-        return not self.run_filter or run_of(event) == self.run_filter
+        if not self.run_filter:
+            return True
+        name = run_of(event)
+        if self._names_a_run:
+            return name == self.run_filter
+        return self.run_filter.lower() in name.lower()
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load_events(self) -> None:
         run = self.run_filter
-        events = [*await self.workbench.events(run or None)]
+        # One run's own events when the text names it; else every event whose run's
+        # name holds the text (as the resource browser's filter matches names).
+        events = [*await self.workbench.events(run)] if run else []
+        names_a_run = bool(events)
+        if not events:
+            self._names_a_run = False
+            events = [e for e in await self.workbench.events(None) if self._shown(e)]
         if run != self.run_filter:
             return
+        self._names_a_run = names_a_run
         log = self.query_one("#event-log", RichLog)
         log.clear()
-        log.border_title = f"Events — {run}" if run else "Events — every run"
+        log.border_title = f"Events — runs matching {run!r}" if run else "Events — every run"
+        if run and not events:
+            log.write(Text(f"no event of a run whose name holds {run!r} (Esc: every run)", "dim"))
         for event in events[-BACKLOG:]:
             log.write(event_line(event))
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import RichLog
+from textual.widgets import Input, RichLog
 
+from echoer_tui.app import make_app
 from echoer_tui.screens.events import EventsScreen
 from echoer_tui.screens.graph import GraphScreen
 from echoer_tui.screens.modals import ConfirmModal, PathModal
 from echoer_tui.service.facade import Workbench
 
-from .conftest import ActionService, opened_on, readme_fsl, until
+from .conftest import SIZE, ActionService, opened_on, readme_fsl, until
 
 
 def _state(screen: GraphScreen) -> str:
@@ -65,3 +66,24 @@ async def test_events_of_one_run(workbench: Workbench, action_service: ActionSer
         await workbench.ack("my_flow_run", "A", "SUCCESS")
         # The new events arrive without a key press.
         await until(pilot, lambda: any(" D " in s.text for s in log.lines))
+
+
+async def test_slash_on_the_events_screen_opens_the_filter_and_part_of_a_name_matches(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, EventsScreen))
+        screen = app.screen
+        log = screen.query_one("#event-log", RichLog)
+        assert screen.focused is log  # keys go to the log, not into the filter
+        await pilot.press("slash")
+        box = screen.query_one("#run-filter", Input)
+        assert screen.focused is box and box.value == ""  # the slash opened it, unwritten
+        await pilot.press(*"my_fl", "enter")
+        await until(pilot, lambda: any("my_flow_run" in s.text for s in log.lines))
+        assert "'my_fl'" in str(log.border_title)
+        await pilot.press("slash", "ctrl+a", *"nothing-like-it", "enter")
+        await until(pilot, lambda: any("no event of a run" in s.text for s in log.lines))
