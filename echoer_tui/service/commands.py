@@ -284,7 +284,9 @@ def parse_command(statement: str) -> Command:
     if not text:
         raise CommandError("empty statement; type `help` for the commands")
     if is_fsl(text):
-        return SubmitFsl(text)
+        # The lines and indent above stay: diagnostics count lines as the caller's text
+        # does (the editor sends a statement with its place in the document).
+        return SubmitFsl(statement[: len(statement) - len(statement.lstrip())] + text)
     words = tokenize(text)
     verb = words[0].lower()
     verb = _ALIASES.get(verb, verb)

@@ -22,7 +22,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
 from echoer_tui.fsl.ast import Diagnostic
-from echoer_tui.service.commands import ends_statement, split_submission
+from echoer_tui.service.commands import ends_statement
 
 Highlight = tuple[int, int | None, str]
 
@@ -90,16 +90,33 @@ def _lexer(cls: type) -> Any:
     return cls()
 
 
-def statements_of(text: str) -> list[str]:
-    """Submitted text as the shell runs it: split at `/` lines, comments above each dropped."""
-    return [s for s in map(_without_leading_comments, split_submission(text)) if s.strip()]
+def statements_of(text: str, first_row: int = 0) -> list[str]:
+    """Submitted text as the shell runs it: split at `/` lines, comments above each
+    blanked. Each statement keeps its place (empty lines stand for the `first_row` rows
+    above `text` and the lines before it), so a reply's `line:col` is the document's."""
+    out: list[str] = []
+    block: list[str] = []
+    start = 0
+    for row, line in enumerate([*text.split("\n"), "/"]):
+        if not ends_statement(line):
+            block.append(line)
+            continue
+        block.append(line.rstrip()[:-1])
+        statement = _without_leading_comments("\n".join(block))
+        if statement.strip():
+            out.append("\n" * (first_row + start) + statement)
+        block, start = [], row + 1
+    return out
 
 
 def _without_leading_comments(statement: str) -> str:
-    """Comment lines above a statement are notes to the reader, not part of a command."""
+    """Comment lines above a statement are notes to the reader, not part of a command:
+    they become empty lines, so the statement's lines keep their numbers."""
     lines = statement.split("\n")
-    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
-        lines.pop(0)
+    for index, line in enumerate(lines):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lines[index] = ""
     return "\n".join(lines)
 
 
@@ -209,16 +226,22 @@ class FlowEditor(TextArea):
         end = row
         while end < len(lines) - 1 and not ends_statement(lines[end]):
             end += 1
-        statements = split_submission("\n".join(lines[start : end + 1]))
-        return _without_leading_comments(statements[0]) if statements else ""
+        statements = statements_of("\n".join(lines[start : end + 1]), first_row=start)
+        return statements[0] if statements else ""
 
     def action_submit(self) -> None:
         """Submit the selection, else the statement under the cursor."""
-        statement = _without_leading_comments(self.selected_text.strip()) or self.statement_at(
-            self.cursor_location[0]
-        )
+        statement = self._selected_statements() or self.statement_at(self.cursor_location[0])
         if statement:
             self.post_message(self.Submitted(self, statement))
+
+    def _selected_statements(self) -> str:
+        """The selection in its place: as many empty lines and spaces before it as the
+        document has, so replies point at the document's lines and columns."""
+        if not self.selected_text.strip():
+            return ""
+        row, col = min(self.selection.start, self.selection.end)
+        return "\n" * row + " " * col + self.selected_text
 
     async def _on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.key == "enter" and not self.read_only:

@@ -96,3 +96,45 @@ async def test_after_submit_the_editor_shows_no_already_exists_errors(
         editor.load_text(action.replace("OK | NO", "OK | NO | MAYBE"))
         await until(pilot, lambda: any("already exists" in d.message for d in editor.diagnostics))
         assert screen.applied == ()
+
+
+BROKEN_SECOND = """# two actions; the second has a bad type on line 11
+action a
+    addr = "http://127.0.0.1:1/a";
+    method = http;
+    args = (str p);
+    return = (OK);
+action_end
+/
+action b
+    addr = "http://127.0.0.1:1/b";
+    args = (integer n);
+    return = (OK);
+action_end
+/
+"""
+
+
+async def test_replies_point_at_the_documents_lines_whatever_way_it_is_submitted(
+    workbench: Workbench,
+) -> None:
+    async with opened_on(workbench, EditorScreen) as (_app, pilot, screen):
+        editor = screen.query_one("#editor", FlowEditor)
+        editor.load_text(BROKEN_SECOND)
+        # The editor's own diagnostic and the reply name the same line: 11.
+        await until(pilot, lambda: any(d.span.line == 11 for d in editor.diagnostics))
+
+        editor.move_cursor((10, 0))  # inside `action b`
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(screen.replies) == 1)
+        assert screen.replies[0].render().startswith("E| 11:13:"), screen.replies[0].render()
+
+        await pilot.press("f8")  # the whole document
+        await until(pilot, lambda: len(screen.replies) == 3)
+        assert screen.replies[1].render() == "OK" or "already exists" in screen.replies[1].render()
+        assert screen.replies[2].render().startswith("E| 11:13:")
+
+        editor.select_all()  # a selection
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(screen.replies) == 5)
+        assert screen.replies[4].render().startswith("E| 11:13:")
