@@ -27,6 +27,7 @@ from echoer_tui.screens.editor import EditorScreen
 from echoer_tui.screens.events import EventsScreen
 from echoer_tui.screens.graph import GraphScreen
 from echoer_tui.screens.help import HelpScreen
+from echoer_tui.screens.modals import ConfirmModal
 from echoer_tui.screens.resources import ResourcesScreen
 from echoer_tui.service.facade import Workbench
 from echoer_tui.storage.repository import Change
@@ -195,6 +196,25 @@ class EchoerApp(App[None]):
                     f"key {key}",
                     partial(self.run_action, binding.action, node),
                 )
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved work in the editor, ask first (runs in flight are safe)."""
+        editor = self.get_screen("editor") if self.is_screen_installed("editor") else None
+        if not isinstance(editor, EditorScreen) or not editor.modified:
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmModal(
+                "The editor has unsaved changes (Ctrl+S saves them). Quit anyway?",
+                confirm="Quit",
+            ),
+            answered,
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

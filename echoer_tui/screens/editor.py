@@ -67,6 +67,8 @@ class EditorScreen(Screen[None]):
         super().__init__(id="editor-screen")
         self.workbench = workbench
         self.path: Path | None = None
+        self._saved_text = STARTER
+        """The document as last opened or saved: anything else is unsaved work."""
         self._validate_timer: Timer | None = None
         self._generation = 0
         self.applied: tuple[str, ...] = ()
@@ -107,6 +109,11 @@ class EditorScreen(Screen[None]):
     @property
     def editor(self) -> FlowEditor:
         return self.query_one("#editor", FlowEditor)
+
+    @property
+    def modified(self) -> bool:
+        """The document differs from the file it came from (or the starter text)."""
+        return self.is_mounted and self.editor.text != self._saved_text
 
     # Diagnostics as you type.
     @on(TextArea.Changed, "#editor")
@@ -209,7 +216,8 @@ class EditorScreen(Screen[None]):
     def _show_status(self) -> None:
         editor = self.editor
         row, col = editor.cursor_location
-        where = f"{self.path or 'untitled'}  {row + 1}:{col + 1}"
+        mark = " [modified]" if self.modified else ""
+        where = f"{self.path or 'untitled'}{mark}  {row + 1}:{col + 1}"
         errors = sum(1 for d in editor.diagnostics if d.severity == "error")
         warnings = len(editor.diagnostics) - errors
         counts = f"  {errors} error(s) {warnings} warning(s)" if editor.diagnostics else "  ✓"
@@ -271,6 +279,7 @@ class EditorScreen(Screen[None]):
 
     def _loaded(self, path: Path, text: str) -> None:
         self.path = path
+        self._saved_text = text
         self.editor.load_text(text)
         self.notify(f"opened {path}")
         self._show_status()
@@ -294,6 +303,7 @@ class EditorScreen(Screen[None]):
             self.app.call_from_thread(self.notify, f"cannot save {path}: {error}", severity="error")
             return
         self.path = path
+        self._saved_text = text
         self.app.call_from_thread(self.notify, f"saved {path}")
         self.app.call_from_thread(self._show_status)
 

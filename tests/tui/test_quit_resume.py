@@ -1,5 +1,5 @@
-"""Quitting the workbench with a run in flight loses nothing: the run waits where it was
-and goes on after the next start."""
+"""Quitting the workbench loses nothing: a run in flight waits where it was and goes on
+after the next start, and unsaved editor text is not dropped without asking."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from pathlib import Path
 from echoer_tui.app import make_app
 from echoer_tui.config import Listen
 from echoer_tui.runtime import embedded
+from echoer_tui.screens.editor import EditorScreen
+from echoer_tui.screens.modals import ConfirmModal
+from echoer_tui.service.facade import Workbench
 
 from .conftest import SIZE, ActionService, readme_fsl, until
 
@@ -37,3 +40,38 @@ async def test_a_run_in_flight_when_the_workbench_quits_goes_on_after_the_next_s
         # The engine of the new start sends the next step to its action.
         sent = await action_service.next_dispatch()
         assert sent["stepName"] == "D"
+
+
+async def test_quitting_with_unsaved_editor_text_asks_first(
+    workbench: Workbench, tmp_path: Path
+) -> None:
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, EditorScreen)
+        screen.editor.insert("action half_written\n")
+        await until(pilot, lambda: "[modified]" in str(screen.query_one("#editor-status").render()))
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        assert app.return_code is None  # still running, the text still there
+        assert "half_written" in screen.editor.text
+
+        # Saved, it quits at once.
+        screen.save_file(tmp_path / "draft.fsl", screen.editor.text)
+        await until(pilot, lambda: not screen.modified)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.return_code is not None)
+
+
+async def test_quitting_anyway_discards_the_unsaved_text(workbench: Workbench) -> None:
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, EditorScreen)
+        screen.editor.insert("# scratch\n")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: app.return_code is not None)
