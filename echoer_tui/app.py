@@ -90,14 +90,15 @@ class EchoerApp(App[None]):
     TITLE = "echoer"
     COMMANDS = App.COMMANDS | {RunsProvider}
     BINDINGS = [
-        Binding("f1,question_mark", "help", "Help"),
+        # Help and quit are on the right of the tab strip, so they show at any width.
+        Binding("f1,question_mark", "help", "Help", show=False),
         # The screen keys are on the tab strip along the top (widgets/screen_tabs.py).
         # Priority: the editor (a TextArea) binds F6 to "select line" itself.
         Binding("f2", "switch_mode('editor')", "Editor", show=False, priority=True),
         Binding("f3", "switch_mode('resources')", "Resources", show=False, priority=True),
         Binding("f4", "switch_mode('graph')", "Graph", show=False, priority=True),
         Binding("f6", "switch_mode('events')", "Events", show=False, priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, workbench: Workbench, *, initial_run: str | None = None) -> None:
