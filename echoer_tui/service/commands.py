@@ -414,7 +414,12 @@ def parse_args(text: str, syntax: str = _RUN_SYNTAX) -> dict[str, str | int]:
 
 
 def _flowrun_name(args: list[str], verb: str) -> str:
-    """The run of `VERB [flowrun] <name>`: the kind word may be left out, as in the original."""
+    """The run of `VERB [flowrun] <name>`: the kind word may be left out, as in the original.
+
+    A lone kind word is a name left out, not a run called `flowrun` (that one is
+    `VERB flowrun flowrun`)."""
+    if len(args) == 1 and KIND_ALIASES.get(args[0].lower()) == "flowrun":
+        raise CommandError(f"expected `{verb} flowrun <name>`, got no run name")
     if len(args) == 1:
         return _name(args[0])
     _expect(args, 2, f"{verb} flowrun <name>")

@@ -89,6 +89,10 @@ def test_fsl_statements_are_passed_through() -> None:
     assert parse_command(text) == SubmitFsl(text)
     assert isinstance(parse_command("flow_run r\nflow_run_end"), SubmitFsl)
     assert isinstance(parse_command("Flow f flow_end"), SubmitFsl)
+    # The lines above a statement stay, so its diagnostics count the caller's lines.
+    assert parse_command("\n\n  action ci\naction_end\n/") == SubmitFsl(
+        "\n\n  action ci\naction_end"
+    )
     # A word that merely starts like a keyword is not FSL.
     with pytest.raises(CommandError, match="unknown command 'flowx'"):
         parse_command("flowx a")
@@ -107,6 +111,8 @@ def test_fsl_statements_are_passed_through() -> None:
         ("run flow f as r with (a=1 b=2)", "cannot read the args at"),
         ("run flow f as r with (a=1, a=2)", "arg 'a' is given twice"),
         ("pause action x", "expected one of flowrun"),
+        ("pause flowrun", "expected `pause flowrun <name>`, got no run name"),
+        ("stop flow_run", "expected `stop flowrun <name>`, got no run name"),
         ("rerun flowrun r at B", "expected `rerun flowrun <name> from <step>`"),
         ("ack r SUCCESS", "expected <flowrun>.<step>, got 'r'"),
         ("ack r.A", "expected `ack <flowrun>.<step> <STATE> [data]`"),
