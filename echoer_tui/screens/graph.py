@@ -102,6 +102,20 @@ def with_retries(views: dict[str, StepView], attempts: list[dict[str, Any]]) -> 
     return out
 
 
+def with_holds(views: dict[str, StepView], run: dict[str, Any]) -> dict[str, StepView]:
+    """`views` with each breakpoint marked, and, while the run is paused (by `p` or at
+    a breakpoint), the step it waits on shown as held rather than running."""
+    spec = run.get("spec") or {}
+    out = dict(views)
+    for step in spec.get("breakpoints") or ():
+        out[step] = replace(out.get(step, StepView()), breakpoint=True)
+    if spec.get("current_state") == SUSPEND:
+        for step, view in out.items():
+            if view.status == "current":
+                out[step] = replace(view, status="held")
+    return out
+
+
 def _clock(seconds: Any) -> str:
     return time.strftime("%H:%M:%S", time.localtime(float(seconds))) if seconds else "—"
 
@@ -255,6 +269,8 @@ class GraphScreen(Screen[None]):
         paused = (run.get("spec") or {}).get("current_state") == SUSPEND
         if frame is None and not paused:  # retries are now, not then; a pause holds them
             views = with_retries(views, attempts)
+        if frame is None:
+            views = with_holds(views, run)
         graph = Graph.from_resource(run)
         graph_widget.show(graph, views, taken)
         layout = graph_widget.graph_layout

@@ -36,6 +36,7 @@ from echoer_tui.widgets.graph_layout import Canvas, GraphLayout, NodeBox, layout
 STYLES: dict[str, Style] = {
     "idle": Style(color="white", dim=True),
     "current": Style(color="yellow", bold=True),
+    "held": Style(color="yellow", bold=True, italic=True),
     "done": Style(color="green"),
     "failed": Style(color="red", bold=True),
     "edge": Style(color="bright_black"),
@@ -55,8 +56,9 @@ class StepView:
     """What the graph shows about one step of a run."""
 
     status: str = "idle"
-    """idle, current, done or failed; retrying (waiting in the delay queue); warning or
-    error (a lint finding in the editor's preview)."""
+    """idle, current, held (current, and the run is paused or at a breakpoint), done or
+    failed; retrying (waiting in the delay queue); warning or error (a lint finding in
+    the editor's preview)."""
     attempts: int = 0
     last_state: str = ""
     retries: int = 0
@@ -64,6 +66,8 @@ class StepView:
     next_try: float | None = None
     """When the next dispatch retry is due (epoch seconds): the box counts down to it."""
     note: str = ""
+    breakpoint: bool = False
+    """The run holds before dispatching this step (marked ● on its box)."""
 
 
 _UNSEEN = StepView()
@@ -187,7 +191,7 @@ class FlowGraph(ScrollView, can_focus=True):
 
     def _status_text(self, name: str, width: int) -> str:
         view = self._views.get(name, _UNSEEN)
-        parts = []
+        parts = ["●"] if view.breakpoint else []
         if view.next_try is not None:
             # Counted down by `restyle()` each second: the due time is fixed, the text is not.
             seconds = max(0, math.ceil(view.next_try - time.time()))
@@ -197,6 +201,8 @@ class FlowGraph(ScrollView, can_focus=True):
                 parts.append(f"×{view.attempts}")
             if view.status == "current":
                 parts.append("running")
+            elif view.status == "held":
+                parts.append("held")
             if view.last_state:
                 parts.append(view.last_state)
         if view.note:

@@ -33,6 +33,8 @@ async def test_b_sets_a_breakpoint_the_run_holds_at_and_c_continues(
         await until(pilot, lambda: _spec(screen).get("breakpoints") == ["A"])
         panel = str(screen.query_one("#attempts", Static).render())
         assert "breakpoint" in panel
+        # The box itself carries the mark, selected or not.
+        await until(pilot, lambda: any("● " in line for line in graph.text_lines()))
 
         # FAIL->A re-enters A: the run holds there, the new attempt unsent.
         await workbench.ack("my_flow_run", "A", "FAIL")
@@ -40,6 +42,9 @@ async def test_b_sets_a_breakpoint_the_run_holds_at_and_c_continues(
         assert action_service.dispatches.empty()
         attempts = await workbench.attempts("my_flow_run")
         assert [a["spec"]["dispatched_time"] > 0 for a in attempts] == [True, False]
+        # Held, not running: the box says so.
+        await until(pilot, lambda: any("held" in line for line in graph.text_lines()))
+        assert not any("running" in line for line in graph.text_lines())
 
         await pilot.press("c")
         second = await action_service.next_dispatch()
