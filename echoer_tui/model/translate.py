@@ -671,6 +671,8 @@ def instantiate(
     steps = [FlowStep.from_dict(s) for s in (flow.get("spec") or {}).get("steps") or ()]
     problems: list[str] = []
     used: set[str] = set()
+    missing: dict[str, tuple[str, list[str]]] = {}
+    """Args the flow's actions declare that were not given: name -> (type, steps)."""
     run_uuid = new_uuid()
     run_steps: list[dict[str, Any]] = []
     for step in steps:
@@ -684,10 +686,7 @@ def instantiate(
         params: dict[str, str | int] = {}
         for name, type_name in action.params.items():
             if name not in args:
-                problems.append(
-                    f'step {step.name}: arg "{name}" ({type_name}) that action '
-                    f'"{action.name}" declares is not given'
-                )
+                missing.setdefault(name, (type_name, []))[1].append(step.name)
                 continue
             used.add(name)
             problem = arg_problem(where, step.name, action, name, args[name])
@@ -705,6 +704,16 @@ def instantiate(
                 step.returns,
             )
         )
+    for name, (type_name, needing) in missing.items():
+        who = (
+            f"step {needing[0]} needs it"
+            if len(needing) == 1
+            else (f"steps {', '.join(needing)} need it")
+        )
+        problems.append(f'arg "{name}" ({type_name}) is not given ({who})')
+    if missing:
+        wanted = ", ".join(f"{name}=…" for name in missing)
+        problems.append(f"give them as: run flow {flow_name} as {run_name} with (…, {wanted})")
     for name in args:
         if name not in used:
             problems.append(f'arg "{name}" is declared by no action of flow {flow_name}')

@@ -448,9 +448,13 @@ def test_instantiate_builds_a_ready_run() -> None:
 
     with pytest.raises(TranslationError) as missing:
         instantiate(flow_resource, "pipe-2", {"project": "x"}, actions)  # type: ignore[arg-type]
-    assert (
-        'step B: arg "n" (int) that action "build" declares is not given' in missing.value.message
-    )
+    assert 'arg "n" (int) is not given (step B needs it)' in missing.value.message
+    assert "with (…, n=…)" in missing.value.message
+    # An arg several steps need is named once, with the steps.
+    with pytest.raises(TranslationError) as both:
+        instantiate(flow_resource, "pipe-2", {"n": 1}, actions)  # type: ignore[arg-type]
+    assert both.value.message.count('arg "project"') == 1
+    assert 'arg "project" (str) is not given (steps B, S need it)' in both.value.message
 
     with pytest.raises(TranslationError) as extra:
         instantiate(flow_resource, "pipe-3", {"project": "x", "n": 1, "zzz": 1}, actions)  # type: ignore[arg-type]
