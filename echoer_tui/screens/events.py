@@ -56,6 +56,9 @@ class EventsScreen(Screen[None]):
         self.run_filter = ""
         self._names_a_run = False
         """The filter is a run's whole name: only that run's events, not r10's for r1."""
+        self._written: set[str] = set()
+        """Names of the events in the log: a change the watch brings that the load
+        already read (they can overlap) is not written twice."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="run name (empty: every run)", id="run-filter")
@@ -104,8 +107,16 @@ class EventsScreen(Screen[None]):
         log.border_title = f"Events — runs matching {run!r}" if run else "Events — every run"
         if run and not events:
             log.write(Text(f"no event of a run whose name holds {run!r} (Esc: every run)", "dim"))
+        self._written = set()
         for event in events[-BACKLOG:]:
-            log.write(event_line(event))
+            self._write(log, event)
+
+    def _write(self, log: RichLog, event: dict[str, Any]) -> None:
+        name = str((event.get("metadata") or {}).get("name", ""))
+        if name and name in self._written:
+            return
+        self._written.add(name)
+        log.write(event_line(event))
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
@@ -117,7 +128,7 @@ class EventsScreen(Screen[None]):
             if change.kind != "event" or change.op != "put" or change.resource is None:
                 continue
             if self._shown(change.resource):
-                log.write(event_line(change.resource))
+                self._write(log, change.resource)
 
     def action_filter(self) -> None:
         self.query_one("#run-filter", Input).focus()

@@ -8,10 +8,12 @@ import pytest
 from textual.widgets import Input, RichLog
 
 from echoer_tui.app import make_app
+from echoer_tui.messages import StoreChanged
 from echoer_tui.screens.events import EventsScreen
 from echoer_tui.screens.graph import GraphScreen
 from echoer_tui.screens.modals import ConfirmModal, PathModal
 from echoer_tui.service.facade import Workbench
+from echoer_tui.storage.repository import Change
 
 from .conftest import SIZE, ActionService, opened_on, readme_fsl, until
 
@@ -87,3 +89,23 @@ async def test_slash_on_the_events_screen_opens_the_filter_and_part_of_a_name_ma
         assert "'my_fl'" in str(log.border_title)
         await pilot.press("slash", "ctrl+a", *"nothing-like-it", "enter")
         await until(pilot, lambda: any("no event of a run" in s.text for s in log.lines))
+
+
+async def test_an_event_the_load_read_and_the_watch_brings_again_shows_once(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    await action_service.next_dispatch()
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, EventsScreen))
+        screen = app.screen
+        log = screen.query_one("#event-log", RichLog)
+        events = await workbench.events(None)
+        await until(pilot, lambda: len(log.lines) == len(events))
+        # The app's watch starts before the screens load, so a change can come twice.
+        again = [Change(i, "put", "event", e["metadata"]["name"], e) for i, e in enumerate(events)]
+        screen.post_message(StoreChanged(again))
+        await pilot.pause()
+        assert len(log.lines) == len(events)
