@@ -40,7 +40,8 @@ def _clock(seconds: Any) -> str:
 
 
 def _action_row(spec: dict[str, Any]) -> Row:
-    return (", ".join(spec.get("endpoints") or ()), " | ".join(spec.get("return_states") or ()))
+    # The states first: an address can take the whole width of the pane.
+    return (" | ".join(spec.get("return_states") or ()), ", ".join(spec.get("endpoints") or ()))
 
 
 def _flow_row(spec: dict[str, Any]) -> Row:
@@ -68,19 +69,20 @@ def _step_row(spec: dict[str, Any]) -> Row:
 
 
 def _event_row(spec: dict[str, Any]) -> Row:
+    # The message before the resource: it is what a person reads an event for.
     return (
         _clock(spec.get("time")),
-        f"{spec.get('resource_kind', '')}/{spec.get('resource_name', '')}",
         str(spec.get("message", ""))[:80],
+        f"{spec.get('resource_kind', '')}/{spec.get('resource_name', '')}",
     )
 
 
 COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Row]]] = {
-    "action": (("endpoints", "return states"), _action_row),
+    "action": (("return states", "endpoints"), _action_row),
     "flow": (("steps", "names"), _flow_row),
     "flowrun": (("state", "last state", "last error"), _run_row),
     "step": (("run", "step", "state", "retries"), _step_row),
-    "event": (("time", "resource", "message"), _event_row),
+    "event": (("time", "message", "resource"), _event_row),
 }
 
 
