@@ -213,8 +213,11 @@ class FlowEditor(TextArea):
             if any(name == "diag.error" for *_, name in self.diagnostic_marks[row])
             else "warning"
         )
-        mark = Strip([Segment("●", Style(color="red" if severity == "error" else "yellow"))], 1)
-        return Strip.join([mark, strip.crop(1)])
+        # The line number itself turns red (or yellow), so it stays readable.
+        mark = Style(color="red" if severity == "error" else "yellow", bold=True, reverse=True)
+        gutter = max(1, self.gutter_width - 1)
+        number = Strip(Segment.apply_style(strip.crop(0, gutter), post_style=mark))
+        return Strip.join([number, strip.crop(gutter)])
 
     # Submission, as in the shell: a block ends at a line ending in `/`.
     def statement_at(self, row: int) -> str:
