@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from echoer_tui.errors import CommandError
+from echoer_tui.model.resources import KINDS
 
 KIND_ALIASES: dict[str, str] = {
     "action": "action",
@@ -352,6 +353,8 @@ def _help(args: list[str], _text: str) -> Command:
 
 
 def _list(args: list[str], _text: str) -> Command:
+    if not args:
+        raise CommandError(f"expected `list <kind>`; the kinds: {', '.join(KINDS)}")
     _expect(args, 1, "list <kind>")
     return ListResources(normalize_kind(args[0], "list"))
 

@@ -103,7 +103,7 @@ def test_fsl_statements_are_passed_through() -> None:
     [
         ("", "empty statement"),
         ("lsit action", "unknown command 'lsit' (did you mean list?)"),
-        ("list", "expected `list <kind>`, got nothing"),
+        ("list", "expected `list <kind>`; the kinds: action, flow, flowrun, step, event"),
         ("list acton", "unknown kind 'acton' (did you mean action?)"),
         ("get flow", "expected `get <kind> <name>`"),
         ("del action a b", "expected `del <kind> <name>`, got 'action a b'"),
