@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -150,6 +150,8 @@ def attempts_text(step: str, attempts: list[dict[str, Any]], *, held: bool = Fal
     return text
 
 
+NARROW = 100
+"""Screen width under which the runs list gives its room to the graph."""
 EXPORT = Binding.Group("Export")
 """x and m share one footer hint."""
 
@@ -208,6 +210,11 @@ class GraphScreen(Screen[None]):
         self.load_runs()
         if self.run_name:
             self.load_run()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below NARROW columns the graph needs the runs list's room more: runs are also
+        # a palette entry away (Ctrl+P) and in the resource browser.
+        self.query_one("#runs").display = event.size.width >= NARROW
 
     def show_run(self, name: str) -> Worker[None]:
         """Show another run (from the browser, the palette or a reply); showing the run

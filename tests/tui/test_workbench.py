@@ -183,3 +183,19 @@ async def test_help_and_every_screen_open(workbench: Workbench) -> None:
         await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, EditorScreen))
+
+
+async def test_a_narrow_screen_gives_the_runs_list_room_to_the_graph(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await create(workbench, readme_fsl(action_service.url))
+    app = make_app(workbench, initial_run="my_flow_run")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, GraphScreen)
+        await pilot.pause()
+        assert not screen.query_one("#runs").display
+        narrow_graph = screen.query_one("#graph").size.width
+        await pilot.resize_terminal(120, 36)
+        await until(pilot, lambda: screen.query_one("#runs").display)
+        assert narrow_graph >= 40  # 80 columns less the attempts panel, not less the list
