@@ -478,9 +478,10 @@ class GraphScreen(Screen[None]):
             self.notify(f"step {step.name} declares no states to ack with", severity="warning")
             return
 
-        def picked(state: str | None) -> None:
-            if state:
-                self.operate("ack", step.name, state)
+        def picked(answer: tuple[str, str] | None) -> None:
+            if answer:
+                state, data = answer
+                self.operate("ack", step.name, state, *([data] if data else []))
 
         self.app.push_screen(AckModal(run, step.name, states), picked)
 

@@ -76,8 +76,9 @@ class PathModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class AckModal(ModalScreen[str | None]):
-    """Pick one of the states a waiting step declares, to acknowledge it by hand."""
+class AckModal(ModalScreen[tuple[str, str] | None]):
+    """Pick one of the states a waiting step declares, to acknowledge it by hand, with
+    the data an action service would send along (optional); answers (state, data)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -91,11 +92,20 @@ class AckModal(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(f"Acknowledge step {self.step} of {self.run} with:")
             yield OptionList(*[Option(s, id=s) for s in self.states], id="states")
-            yield Static("Enter to ack, Esc to cancel", classes="hint")
+            yield Input(placeholder="data to send with it (optional)", id="data")
+            yield Static("Enter to ack, Tab to the data, Esc to cancel", classes="hint")
 
     @on(OptionList.OptionSelected, "#states")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss((str(event.option.id), self.query_one("#data", Input).value))
+
+    @on(Input.Submitted, "#data")
+    def _data_entered(self) -> None:
+        """Enter in the data field acks with the highlighted state."""
+        states = self.query_one("#states", OptionList)
+        index = states.highlighted if states.highlighted is not None else 0
+        option = states.get_option_at_index(index)
+        self.dismiss((str(option.id), self.query_one("#data", Input).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

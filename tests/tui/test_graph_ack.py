@@ -45,3 +45,22 @@ async def test_a_step_whose_returns_are_empty_acks_with_its_actions_states(
             return str((spec.get("response") or {}).get("state", ""))
 
         await until(pilot, lambda: answered() == "FAIL")
+
+
+async def test_a_hand_ack_can_carry_data_as_an_action_service_would(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    replies = await workbench.apply_fsl(FSL.format(url=action_service.url))
+    assert [r.render() for r in replies] == ["OK", "OK"]
+    async with opened_on(workbench, GraphScreen, "no_edges") as (app, pilot, screen):
+        await until(pilot, lambda: bool(screen.attempts))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AckModal))
+        await pilot.press("tab", *"build 42 ok", "enter")  # data, then Enter: first state
+        await until(pilot, lambda: isinstance(app.screen, GraphScreen))
+
+        def answered() -> tuple[str, str]:
+            spec = screen.attempts[-1]["spec"] if screen.attempts else {}
+            return str((spec.get("response") or {}).get("state", "")), str(spec.get("data", ""))
+
+        await until(pilot, lambda: answered() == ("SUCCESS", "build 42 ok"))
