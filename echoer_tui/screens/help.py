@@ -47,7 +47,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("← → / Tab / click", "select a step"),
             ("p / c / s", "pause / continue / stop the run"),
             ("r", "re-run from the selected step"),
-            ("a", "ack the waiting step by hand"),
+            ("a", "ack the waiting step by hand (Tab in the dialog: data)"),
             ("b", "breakpoint on the selected step: the run holds before dispatching it"),
             ("h, then [ / ]", "replay the run transition by transition (h or Esc: live)"),
             ("x / m", "export DOT / Mermaid (- shows it here)"),
