@@ -12,6 +12,7 @@ from collections.abc import Callable
 from prompt_toolkit.enums import DEFAULT_BUFFER
 from prompt_toolkit.filters import completion_is_selected, has_completions, has_focus
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
 
 IsComplete = Callable[[str], bool]
 """Does submitting this text leave nothing pending (see `StatementCollector.would_complete`)?"""
@@ -46,6 +47,19 @@ def make_key_bindings(is_complete: IsComplete) -> KeyBindings:
     def _submit_anyway(event: KeyPressEvent) -> None:
         """Alt-Enter submits the text as it is; an unfinished statement stays pending."""
         event.current_buffer.validate_and_handle()
+
+    @bindings.add(Keys.BracketedPaste, filter=editing)
+    def _paste(event: KeyPressEvent) -> None:
+        """A paste lands as it is (no indent added per line); when it ends a line after
+        a complete statement, it runs, as lines piped into the original shell did."""
+        data = event.data.replace("\r\n", "\n").replace("\r", "\n")
+        buffer = event.current_buffer
+        ends_line = data.endswith("\n")
+        buffer.insert_text(data[:-1] if ends_line else data)
+        if ends_line and is_complete(buffer.text):
+            buffer.validate_and_handle()
+        elif ends_line:
+            buffer.newline(copy_margin=False)
 
     @bindings.add("c-space")
     def _complete(event: KeyPressEvent) -> None:

@@ -35,6 +35,18 @@ async def test_enter_opens_a_line_until_the_statement_is_complete(
     assert await prompt.prompt_async("> ") == "list flow"
 
 
+async def test_a_paste_ending_after_a_complete_statement_runs_it(
+    keys: PipeInput, shell: ShellSession, workbench: Workbench
+) -> None:
+    prompt = make_prompt_session(shell, workbench)
+    pasted = "action ci\n    method = http;\naction_end\n/\n"
+    keys.send_text(f"\x1b[200~{pasted}\x1b[201~")  # a bracketed paste
+    assert await prompt.prompt_async("> ") == "action ci\n    method = http;\naction_end\n/"
+    # A paste of an unfinished statement waits for the rest.
+    keys.send_text("\x1b[200~action half\n\x1b[201~" + "action_end" + ENTER + "/" + ENTER)
+    assert await prompt.prompt_async("> ") == "action half\naction_end\n/"
+
+
 async def test_a_session_banner_replies_ctrl_c_and_exit(
     keys: PipeInput, workbench: Workbench, transcript: Transcript
 ) -> None:
