@@ -33,7 +33,7 @@ from echoer_tui.messages import EventsFiltered, StoreChanged
 from echoer_tui.model.export import Graph, export
 from echoer_tui.model.resources import DONE, FINISHED_STATES, SUSPEND, TIMEOUT
 from echoer_tui.screens.modals import AckModal, ConfirmModal, PathModal, TextModal
-from echoer_tui.screens.replay import ReplayFrame, replay_frame, replay_text
+from echoer_tui.screens.replay import ReplayFrame, replay_frame, replay_text, transitions
 from echoer_tui.service.facade import Workbench
 from echoer_tui.widgets.flow_graph import FlowGraph, StepView
 from echoer_tui.widgets.footer import WorkbenchFooter
@@ -379,7 +379,7 @@ class GraphScreen(Screen[None]):
         elif self.run is None or not self.attempts:
             self.notify("this run has no transition to replay yet", severity="warning")
         else:
-            self._replay_at(len(self.attempts))
+            self._replay_at(transitions(self.run, self.attempts))
 
     def action_leave_replay(self) -> None:
         if self.replay_index:
@@ -392,12 +392,16 @@ class GraphScreen(Screen[None]):
             self._replay_at(self.replay_index + delta)
 
     def _replay_at(self, index: int) -> None:
-        self.replay_index = min(max(index, 1), len(self.attempts))
+        last = transitions(self.run, self.attempts) if self.run is not None else 0
+        self.replay_index = min(max(index, 1), last)
         self.query_one("#attempts-pane").border_title = r"Replay: \[ earlier  ] later  h live"
         self._redraw()
         frame = self._frame()
-        if frame is not None:  # the step entered is the one to look at
-            self.query_one("#graph", FlowGraph).selected = str(frame.run["spec"]["current_state"])
+        graph = self.query_one("#graph", FlowGraph)
+        step = str(frame.run["spec"]["current_state"]) if frame is not None else ""
+        layout = graph.graph_layout
+        if layout is not None and step in layout.boxes:  # the step entered: look at it
+            graph.selected = step
 
     # Operations on the run.
     def _selected_step(self) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 from rich.text import Text
 
+from echoer_tui.model.resources import FINISHED_STATES
+
 
 @dataclass(frozen=True)
 class ReplayFrame:
@@ -26,13 +28,26 @@ class ReplayFrame:
     attempts: list[dict[str, Any]]
     attempt: dict[str, Any]
     """The attempt whose step the run entered at this transition, as it ended."""
+    final: bool = False
+    """The last transition of a finished run: it ended (done or stopped)."""
+
+
+def transitions(run: dict[str, Any], attempts: list[dict[str, Any]]) -> int:
+    """How many transitions a replay of the run steps through: one per attempt, and one
+    more for the end of a finished run."""
+    finished = (run.get("spec") or {}).get("current_state") in FINISHED_STATES
+    return len(attempts) + (1 if finished and attempts else 0)
 
 
 def replay_frame(run: dict[str, Any], attempts: list[dict[str, Any]], index: int) -> ReplayFrame:
-    """The run as it was when it entered its `index`-th attempt (clamped to 1..len)."""
+    """The run as it was when it entered its `index`-th attempt (clamped to the
+    transitions there are); past the last attempt of a finished run, its end."""
     if not attempts:
         raise ValueError("a run without attempts has no transition to replay")
-    index = min(max(index, 1), len(attempts))
+    total = transitions(run, attempts)
+    index = min(max(index, 1), total)
+    if index > len(attempts):
+        return ReplayFrame(index, total, run, list(attempts), attempts[-1], final=True)
     entered = attempts[index - 1]
     a_spec = entered.get("spec") or {}
     step = str(a_spec.get("step_name", ""))
@@ -47,7 +62,7 @@ def replay_frame(run: dict[str, Any], attempts: list[dict[str, Any]], index: int
         **run,
         "spec": {**spec, "current_state": step, "history_states": history, "last_err": ""},
     }
-    return ReplayFrame(index, len(attempts), run_then, [*attempts[: index - 1], waiting], entered)
+    return ReplayFrame(index, total, run_then, [*attempts[: index - 1], waiting], entered)
 
 
 def _history_then(history: list[str], entered: list[str]) -> list[str]:
@@ -70,6 +85,15 @@ def replay_text(frame: ReplayFrame) -> Text:
     state = str((spec.get("response") or {}).get("state", "")) or "waiting"
     text = Text()
     text.append(f"replay {frame.index}/{frame.total}\n", style="bold reverse")
+    if frame.final:
+        run_spec = frame.run.get("spec") or {}
+        text.append(f"the run ended: {run_spec.get('current_state', '')}\n", style="bold")
+        if run_spec.get("last_err"):
+            text.append(f"  error    {run_spec['last_err']}\n", style="red")
+        globals_end = run_spec.get("global_variable") or {}
+        text.append(f"  globals  {json.dumps(globals_end, sort_keys=True)}\n")
+        text.append("\n[ earlier  ] later  h or Esc: back to live\n", style="dim")
+        return text
     text.append(f"step {spec.get('step_name', '')}\n", style="bold")
     text.append(f"  attempt  {spec.get('attempt', frame.index)}\n")
     text.append("  answered ")

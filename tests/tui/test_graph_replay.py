@@ -79,3 +79,25 @@ async def test_escape_leaves_replay_and_the_keys_do_nothing_when_live(
         await pilot.press("escape")
         await until(pilot, lambda: screen.replay_index == 0)
         assert _text(screen, "#attempts").startswith("step A")
+
+
+async def test_the_replay_of_a_finished_run_ends_on_its_end(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    for step, state in (("A", "SUCCESS"), ("D", "REJECT"), ("C", "SUCCESS")):
+        await action_service.next_dispatch()
+        await workbench.ack("my_flow_run", step, state)
+    async with opened_on(workbench, GraphScreen, "my_flow_run") as (_app, pilot, screen):
+        await until(
+            pilot, lambda: (screen.run or {}).get("spec", {}).get("current_state") == "done"
+        )
+        await pilot.press("h")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 4/4"))
+        assert "the run ended: done" in _text(screen, "#attempts")
+        assert screen.query_one("#graph", FlowGraph).selected == "done"
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 3/4"))
+        assert "step C" in _text(screen, "#attempts")
+        await pilot.press("right_square_bracket", "right_square_bracket")  # no further
+        await until(pilot, lambda: _text(screen, "#attempts").startswith("replay 4/4"))
