@@ -182,7 +182,8 @@ class EchoerApp(App[None]):
         )
         yield SystemCommand("Events", "the live event log", partial(self.switch_mode, "events"))
         yield SystemCommand("Help", "every key of the workbench", self.action_help)
-        # Every key of the screen and of the focused widget is an entry too.
+        # Every key of the screen is an entry too, and the keys the focused widget shows
+        # in the footer (not its cursor movements: the editor alone has dozens).
         nodes: list[DOMNode] = [screen]
         if screen.focused is not None:
             nodes.extend(n for n in screen.focused.ancestors_with_self if n is not screen)
@@ -190,6 +191,8 @@ class EchoerApp(App[None]):
         for node in nodes:
             for key, binding in node._bindings:
                 if not binding.description or binding.action in seen or binding.action == "quit":
+                    continue
+                if node is not screen and not binding.show:
                     continue
                 seen.add(binding.action)
                 yield SystemCommand(

@@ -31,3 +31,13 @@ async def test_palette_runs_screen_actions_and_opens_runs(
         assert isinstance(screen, GraphScreen)
         await until(pilot, lambda: screen.run is not None)
         assert screen.run_name == "my_flow_run"
+
+
+async def test_the_palette_offers_the_screens_keys_not_the_editors_cursor_moves(
+    workbench: Workbench,
+) -> None:
+    app = make_app(workbench)
+    async with app.run_test(size=SIZE):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Submit", "Submit all", "Fmt", "Preview", "Resources", "Help"} <= titles
+        assert not [t for t in titles if t.lower().startswith("cursor")], sorted(titles)
