@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Ctrl+Space / Ctrl+N", "complete keyword, action or step name"),
             ("Ctrl+F", "format (fmt)"),
             ("Ctrl+O / Ctrl+S", "open / save an .fsl file"),
+            ("Ctrl+Home / Ctrl+End", "start / end of the document"),
         ),
     ),
     (

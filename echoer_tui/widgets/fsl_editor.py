@@ -143,6 +143,9 @@ class FlowEditor(TextArea):
 
     BINDINGS = [
         Binding("ctrl+enter,f5,ctrl+r", "submit", "Submit", priority=True),
+        # As in every other editor (TextArea binds neither).
+        Binding("ctrl+home", "document_edge(0)", "Start of document", show=False),
+        Binding("ctrl+end", "document_edge(1)", "End of document", show=False),
     ]
 
     class Submitted(Message):
@@ -218,6 +221,10 @@ class FlowEditor(TextArea):
         gutter = max(1, self.gutter_width - 1)
         number = Strip(Segment.apply_style(strip.crop(0, gutter), post_style=mark))
         return Strip.join([number, strip.crop(gutter)])
+
+    def action_document_edge(self, end: int) -> None:
+        """Ctrl+Home / Ctrl+End: the cursor to the start or the end of the document."""
+        self.move_cursor(self.document.end if end else (0, 0), center=False)
 
     # Submission, as in the shell: a block ends at a line ending in `/`.
     def statement_at(self, row: int) -> str:

@@ -138,3 +138,16 @@ async def test_replies_point_at_the_documents_lines_whatever_way_it_is_submitted
         await pilot.press("ctrl+r")
         await until(pilot, lambda: len(screen.replies) == 5)
         assert screen.replies[4].render().startswith("E| 11:13:")
+
+
+async def test_ctrl_home_and_ctrl_end_go_to_the_ends_of_the_document(
+    workbench: Workbench,
+) -> None:
+    async with opened_on(workbench, EditorScreen) as (_app, pilot, screen):
+        editor = screen.query_one("#editor", FlowEditor)
+        editor.load_text("list action\n/\nlist flow\n/\n")
+        editor.move_cursor((2, 3))
+        await pilot.press("ctrl+home")
+        assert editor.cursor_location == (0, 0)
+        await pilot.press("ctrl+end")
+        assert editor.cursor_location == editor.document.end
