@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, RichLog
 
 from echoer_tui.app import make_app
@@ -70,16 +74,25 @@ async def test_events_of_one_run(workbench: Workbench, action_service: ActionSer
         await until(pilot, lambda: any(" D " in s.text for s in log.lines))
 
 
-async def test_slash_on_the_events_screen_opens_the_filter_and_part_of_a_name_matches(
-    workbench: Workbench, action_service: ActionService
-) -> None:
-    await workbench.apply_fsl(readme_fsl(action_service.url))
+@asynccontextmanager
+async def events_screen(
+    workbench: Workbench,
+) -> AsyncIterator[tuple[Pilot[Any], EventsScreen, RichLog]]:
+    """The workbench switched to its events screen with F6, and the screen's log."""
     app = make_app(workbench)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, EventsScreen))
         screen = app.screen
-        log = screen.query_one("#event-log", RichLog)
+        assert isinstance(screen, EventsScreen)
+        yield pilot, screen, screen.query_one("#event-log", RichLog)
+
+
+async def test_slash_on_the_events_screen_opens_the_filter_and_part_of_a_name_matches(
+    workbench: Workbench, action_service: ActionService
+) -> None:
+    await workbench.apply_fsl(readme_fsl(action_service.url))
+    async with events_screen(workbench) as (pilot, screen, log):
         assert screen.focused is log  # keys go to the log, not into the filter
         await pilot.press("slash")
         box = screen.query_one("#run-filter", Input)
@@ -96,12 +109,7 @@ async def test_an_event_the_load_read_and_the_watch_brings_again_shows_once(
 ) -> None:
     await workbench.apply_fsl(readme_fsl(action_service.url))
     await action_service.next_dispatch()
-    app = make_app(workbench)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, EventsScreen))
-        screen = app.screen
-        log = screen.query_one("#event-log", RichLog)
+    async with events_screen(workbench) as (pilot, screen, log):
         events = await workbench.events(None)
         await until(pilot, lambda: len(log.lines) == len(events))
         # The app's watch starts before the screens load, so a change can come twice.

@@ -94,18 +94,13 @@ async def test_screens_wear_the_theme_chosen_before_and_after_their_first_show(
         return str(app.current_theme.to_color_system().generate()["background"]).lower()
 
     async with app.run_test(size=SIZE) as pilot:
-        app.theme = "textual-light"
-        await pilot.pause()
-        app.switch_mode("resources")
-        await until(pilot, lambda: isinstance(app.screen, ResourcesScreen))
-        await pilot.pause()
-        assert app.screen.styles.background.hex.lower() == background()
-
-        app.switch_mode("editor")
-        await pilot.pause()
-        app.theme = "textual-dark"
-        await pilot.pause()
-        app.switch_mode("resources")
-        await until(pilot, lambda: isinstance(app.screen, ResourcesScreen))
-        await pilot.pause()
-        assert app.screen.styles.background.hex.lower() == background()
+        # First shown after a theme change, then shown again after another.
+        for theme in ("textual-light", "textual-dark"):
+            app.switch_mode("editor")
+            await pilot.pause()
+            app.theme = theme
+            await pilot.pause()
+            app.switch_mode("resources")
+            await until(pilot, lambda: isinstance(app.screen, ResourcesScreen))
+            await pilot.pause()
+            assert app.screen.styles.background.hex.lower() == background(), theme
