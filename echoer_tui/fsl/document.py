@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from echoer_tui.fsl.ast import Diagnostic, Document, Statement
 from echoer_tui.fsl.checks import check_statement
-from echoer_tui.fsl.parser import StatementResult, gc_paused, parse_source
+from echoer_tui.fsl.parser import StatementResult, parse_source
 from echoer_tui.fsl.positions import Positions
 from echoer_tui.fsl.split import statement_ranges
+from echoer_tui.heap import gc_paused
 
 
 def parse_statement(text: str, start: int, end: int, positions: Positions) -> StatementResult:

@@ -27,9 +27,10 @@ from echoer_tui.fsl.ast import (
     StepDecl,
 )
 from echoer_tui.fsl.document import assemble, parse_statement
-from echoer_tui.fsl.parser import StatementResult, gc_paused
+from echoer_tui.fsl.parser import StatementResult
 from echoer_tui.fsl.positions import Positions, fast_constructor
 from echoer_tui.fsl.split import statement_ranges
+from echoer_tui.heap import gc_paused
 
 _span = fast_constructor(Span)
 _edge = fast_constructor(Edge)

@@ -10,9 +10,7 @@ action clause) so that one pass reports every error, not just the first.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
@@ -40,6 +38,7 @@ from echoer_tui.fsl.ast import (
 from echoer_tui.fsl.lexer import Token, iter_tokens, tokenize
 from echoer_tui.fsl.messages import describe_error
 from echoer_tui.fsl.positions import Positions, fast_constructor
+from echoer_tui.heap import gc_paused
 
 SHIFT: Final = 0
 REDUCE: Final = 1
@@ -434,20 +433,6 @@ class _Builder:
 
 
 _PASS_THROUGH: Final = frozenset({"method_value", "param_type", "statement"})
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Keep the cycle collector out of a parse: it allocates many small acyclic objects,
-    and repeated full collections over them made 10,000-step documents quadratic."""
-    was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_source(text: str, start: int, end: int, positions: Positions) -> StatementResult:

@@ -7,10 +7,7 @@ create every file owner-only (0o600) because flow runs carry their args and secr
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -72,20 +69,3 @@ def write_file_atomic(path: Path, chunks: list[bytes]) -> int:
 def byte_offset(data: bytes, char_pos: int) -> int:
     """The byte offset of a decoder's character position (they differ past non-ASCII)."""
     return len(data.decode("utf-8", "replace")[:char_pos].encode("utf-8"))
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while parsing a large file.
-
-    Building a million containers triggers collection after collection that each
-    scan the growing tree (4x slower loads measured); JSON trees hold no cycles, so
-    reference counting frees them anyway.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from echoer_tui.errors import CorruptStoreError, StoreError
-from echoer_tui.storage.files import DIR_MODE, fsync_dir, gc_paused
+from echoer_tui.heap import gc_paused
+from echoer_tui.storage.files import DIR_MODE, fsync_dir
 from echoer_tui.storage.journal import (
     JournalWriter,
     Segment,
