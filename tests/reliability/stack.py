@@ -20,15 +20,11 @@ from typing import Any, Literal
 import httpx
 import orjson
 
-from echoer_tui.api.app import create_app
-from echoer_tui.config import Listen
 from echoer_tui.engine import Engine
-from echoer_tui.runtime import bind_socket, serve_asgi
 from echoer_tui.service.local import LocalWorkbench
-from echoer_tui.storage import JournalStore, open_store
+from echoer_tui.storage import JournalStore
+from tests.support.stack import WAIT, serve_echoer
 from tests.unit.engine.builders import wait_run
-
-WAIT = 10.0
 
 Behaviour = Literal["ok", "hang", "close", "500", "slow", "garbage"]
 
@@ -68,25 +64,16 @@ async def start_stack(
     request_timeout: float = 0.5,
     max_body: int = 1 << 20,
 ) -> Stack:
-    store = await open_store(data_dir)
-    stack.push_async_callback(store.close)
-    sock = bind_socket(Listen("127.0.0.1", 0))
-    url = Listen("127.0.0.1", sock.getsockname()[1]).url
-    engine = Engine(
-        store, ack_url=f"{url}/step", retry_base=retry_base, request_timeout=request_timeout
+    served = await serve_echoer(
+        stack,
+        data_dir,
+        token=token,
+        max_body=max_body,
+        retry_base=retry_base,
+        request_timeout=request_timeout,
     )
-    workbench = LocalWorkbench(store, engine, url)
-    app = create_app(workbench, engine.ack, token=token, max_body=max_body)
-    stack.push_async_callback(workbench.close)
-    await stack.enter_async_context(serve_asgi(app, sock))
-    stack.callback(app.state.api.closing.set)
-    await workbench.start()
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    client = await stack.enter_async_context(
-        httpx.AsyncClient(base_url=url, headers=headers, timeout=WAIT)
-    )
-    assert isinstance(store, JournalStore)
-    return Stack(store, engine, workbench, client, url)
+    assert isinstance(served.store, JournalStore)
+    return Stack(served.store, served.engine, served.workbench, served.client, served.url)
 
 
 @dataclass
