@@ -40,6 +40,14 @@ def run_of(event: dict[str, Any]) -> str:
     return str(labels.get("flowrun") or spec.get("resource_name") or "")
 
 
+def shows(text: str, run: str, *, whole_name: bool) -> bool:
+    """Whether the filter `text` shows an event of `run`: a run's whole name shows that
+    run only; other text, every run whose name holds it (as the browser's filter)."""
+    if not text:
+        return True
+    return run == text if whole_name else text.lower() in run.lower()
+
+
 class EventsScreen(Screen[None]):
     """A live log of engine events, filterable by run name (any part of it)."""
 
@@ -82,12 +90,7 @@ class EventsScreen(Screen[None]):
         self.load_events()
 
     def _shown(self, event: dict[str, Any]) -> bool:
-        if not self.run_filter:
-            return True
-        name = run_of(event)
-        if self._names_a_run:
-            return name == self.run_filter
-        return self.run_filter.lower() in name.lower()
+        return shows(self.run_filter, run_of(event), whole_name=self._names_a_run)
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load_events(self) -> None:
@@ -97,8 +100,8 @@ class EventsScreen(Screen[None]):
         events = [*await self.workbench.events(run)] if run else []
         names_a_run = bool(events)
         if not events:
-            self._names_a_run = False
-            events = [e for e in await self.workbench.events(None) if self._shown(e)]
+            everything = await self.workbench.events(None)
+            events = [e for e in everything if shows(run, run_of(e), whole_name=False)]
         if run != self.run_filter:
             return
         self._names_a_run = names_a_run
