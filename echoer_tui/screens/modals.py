@@ -97,15 +97,16 @@ class AckModal(ModalScreen[tuple[str, str] | None]):
 
     @on(OptionList.OptionSelected, "#states")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss((str(event.option.id), self.query_one("#data", Input).value))
+        self._answer(event.option)
 
     @on(Input.Submitted, "#data")
     def _data_entered(self) -> None:
         """Enter in the data field acks with the highlighted state."""
         states = self.query_one("#states", OptionList)
-        index = states.highlighted if states.highlighted is not None else 0
-        option = states.get_option_at_index(index)
-        self.dismiss((str(option.id), self.query_one("#data", Input).value))
+        self._answer(states.get_option_at_index(states.highlighted or 0))
+
+    def _answer(self, state: Option) -> None:
+        self.dismiss((str(state.id), self.query_one("#data", Input).value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
