@@ -17,6 +17,9 @@ from rich.text import Text
 
 from echoer_tui.model.resources import FINISHED_STATES
 
+KEYS_HINT = "\n[ earlier  ] later  h or Esc: back to live\n"
+"""The side panel's last line in replay."""
+
 
 @dataclass(frozen=True)
 class ReplayFrame:
@@ -92,7 +95,7 @@ def replay_text(frame: ReplayFrame) -> Text:
             text.append(f"  error    {run_spec['last_err']}\n", style="red")
         globals_end = run_spec.get("global_variable") or {}
         text.append(f"  globals  {json.dumps(globals_end, sort_keys=True)}\n")
-        text.append("\n[ earlier  ] later  h or Esc: back to live\n", style="dim")
+        text.append(KEYS_HINT, style="dim")
         return text
     text.append(f"step {spec.get('step_name', '')}\n", style="bold")
     text.append(f"  attempt  {spec.get('attempt', frame.index)}\n")
@@ -101,5 +104,5 @@ def replay_text(frame: ReplayFrame) -> Text:
     text.append(f"  data     {spec.get('data') or '—'}\n")
     globals_then = spec.get("global_variables") or {}
     text.append(f"  globals  {json.dumps(globals_then, sort_keys=True)}\n")
-    text.append("\n[ earlier  ] later  h or Esc: back to live\n", style="dim")
+    text.append(KEYS_HINT, style="dim")
     return text
