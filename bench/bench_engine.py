@@ -35,8 +35,9 @@ from echoer_tui.model.resources import (
 from echoer_tui.storage.memory import MemoryStore
 from echoer_tui.storage.repository import Query
 
-LOADS = [(1, 200), (100, 20), (1000, 5)]
-"""(concurrent runs, steps per run)."""
+LOADS = [(1, 200), (1, 2000), (100, 20), (1000, 5)]
+"""(concurrent runs, steps per run). One run of 2,000 steps shows whether the cost of a
+step grows with the run's history (it did: every commit copied the history)."""
 RUN_TIMEOUT = 60.0
 WARM_UP_STEPS = 100
 
